@@ -1,0 +1,270 @@
+"""Partner and partnership figures from the scored table.
+
+Every function takes the scored table (one row per case and partner) and the
+profile and returns a plain DataFrame, so notebooks, the Excel summary and tests
+all see the same numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from qa_lib import computed
+from qa_lib.profile import Profile
+from qa_lib.score import (
+    ANSWERED,
+    MISSING,
+    NA,
+    band_col,
+    band_index,
+    bands_of,
+    credit_col,
+    elapsed_col,
+    score_col,
+    state_col,
+    status_col,
+)
+
+PARTNERSHIP = "Partnership"
+LOW_NUMBER_MAX = 5  # a figure resting on 1 to 5 cases carries a low-number marker
+
+
+def _good_or_better(profile: Profile) -> set[str]:
+    names = profile.band_names
+    return set(names[: max(1, len(names) - 2)])  # Outstanding and Good in the default bands
+
+
+def measure_figures(scored: pd.DataFrame, profile: Profile) -> pd.DataFrame:
+    """Per partner and per measure, and for the whole partnership: cases scored, mean,
+    median, % Good or better, band of the mean, low-number marker."""
+    good = _good_or_better(profile)
+    rows = []
+    groups = [(p, g) for p, g in scored.groupby("partner", sort=True)] + [(PARTNERSHIP, scored)]
+    for who, g in groups:
+        for m in profile.measures:
+            s = g[score_col(m.key)].dropna()
+            n = int(s.size)
+            rows.append({
+                "partner": who, "measure": m.key, "measure_name": m.name, "cases_scored": n,
+                "mean": float(s.mean()) if n else np.nan,
+                "median": float(s.median()) if n else np.nan,
+                "pct_good_or_better": (100.0 * g.loc[s.index, band_col(m.key)].isin(good).mean()
+                                       if n else np.nan),
+                "low_number": 1 <= n <= LOW_NUMBER_MAX,
+            })
+    out = pd.DataFrame(rows)
+    out["band"] = bands_of(out["mean"], profile).to_numpy()
+    return out
+
+
+def headline(scored: pd.DataFrame, profile: Profile, partner: str) -> pd.DataFrame:
+    """Each measure: the partner's score and band, the partnership's, and cases scored."""
+    f = measure_figures(scored, profile)
+    mine = f[f["partner"] == partner].set_index("measure")
+    allp = f[f["partner"] == PARTNERSHIP].set_index("measure")
+    rows = []
+    for m in profile.measures:
+        me = mine.loc[m.key] if m.key in mine.index else None
+        rows.append({
+            "measure": m.key,
+            "Measure": m.name,
+            "Score": me["mean"] if me is not None else np.nan,
+            "Band": me["band"] if me is not None else None,
+            "Cases scored": int(me["cases_scored"]) if me is not None else 0,
+            "Low number": bool(me["low_number"]) if me is not None else False,
+            "Partnership score": allp.loc[m.key, "mean"],
+            "Partnership band": allp.loc[m.key, "band"],
+            "Difference": (me["mean"] - allp.loc[m.key, "mean"]) if me is not None else np.nan,
+        })
+    return pd.DataFrame(rows)
+
+
+def heatmap(scored: pd.DataFrame, profile: Profile) -> pd.DataFrame:
+    """Partners (rows) by measures (columns): mean measure score, partnership last."""
+    f = measure_figures(scored, profile)
+    piv = f.pivot(index="partner", columns="measure", values="mean")
+    order = [p for p in profile.partners if p in piv.index]
+    order += [p for p in piv.index if p not in order and p != PARTNERSHIP] + [PARTNERSHIP]
+    piv = piv.reindex(index=order, columns=[m.key for m in profile.measures])
+    piv.columns = [m.name for m in profile.measures]
+    piv.index.name = "Partner"
+    return piv
+
+
+def criteria_breakdown(scored: pd.DataFrame, profile: Profile,
+                       partner: str | None = None) -> pd.DataFrame:
+    """Per criterion: how many rows, and % Yes / Partly / No / N/A / missing.
+
+    For dated criteria Yes = within the limit, No = late or overdue, N/A = not
+    applicable or still in time.
+    """
+    g = scored if partner is None else scored[scored["partner"] == partner]
+    n = len(g)
+    rows = []
+    for m in profile.measures:
+        for c in m.criteria:
+            st = g[state_col(c.key)]
+            cr = g[credit_col(c.key)]
+            counts = {
+                "Yes": int(((st == ANSWERED) & (cr == 1.0)).sum()),
+                "Partly": int(((st == ANSWERED) & (cr > 0) & (cr < 1)).sum()),
+                "No": int(((st == ANSWERED) & (cr == 0.0)).sum()),
+                "N/A": int((st == NA).sum()),
+                "Missing": int((st == MISSING).sum()),
+            }
+            row = {"measure": m.key, "Measure": m.name, "Criterion": c.key,
+                   "Question": c.question, "Weight": c.weight, "Rows": n}
+            for k, v in counts.items():
+                row[f"% {k}"] = 100.0 * v / n if n else np.nan
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def timeliness(scored: pd.DataFrame, profile: Profile, partner: str | None = None
+               ) -> pd.DataFrame:
+    """Per dated criterion: the limit, cases that applied, met, late, overdue, in time,
+    and the median time taken."""
+    g = scored if partner is None else scored[scored["partner"] == partner]
+    rows = []
+    for c in profile.criteria.values():
+        if c.rule is None or status_col(c.key) not in g:
+            continue
+        st = g[status_col(c.key)]
+        unit = "working days" if "working" in c.rule.function else (
+            "calendar months" if "month" in c.rule.function else "")
+        el = g[elapsed_col(c.key)] if elapsed_col(c.key) in g else pd.Series(dtype=float)
+        done = el[st.isin([computed.MET, computed.LATE])]
+        rows.append({
+            "Criterion": c.key, "Question": c.question,
+            "Limit": f"{c.rule.limit:g} {unit}".strip() if c.rule.limit is not None else "",
+            "Met": int((st == computed.MET).sum()),
+            "Late": int((st == computed.LATE).sum()),
+            "Overdue": int((st == computed.OVERDUE).sum()),
+            "Still in time": int((st == computed.IN_TIME).sum()),
+            "Median taken": float(done.median()) if len(done) else np.nan,
+            "unit": "working days" if "working" in c.rule.function else "days",
+            "limit_value": c.rule.limit,
+        })
+    return pd.DataFrame(rows)
+
+
+def moderation(scored: pd.DataFrame, profile: Profile, partner: str | None = None
+               ) -> pd.DataFrame:
+    """Rows whose auditor grade is two or more bands from the band of the case score."""
+    g = scored if partner is None else scored[scored["partner"] == partner]
+    g = g[g["moderation_flag"]]
+    out = g[["case_ref", "partner", "overall_grade", "case_score", "case_band", "grade_gap"]]
+    out = out.rename(columns={
+        "case_ref": "Case", "partner": "Partner", "overall_grade": "Auditor's grade",
+        "case_score": "Case score", "case_band": "Band of case score",
+        "grade_gap": "Bands apart"})
+    return out.sort_values(["Partner", "Case"]).reset_index(drop=True)
+
+
+def drift(scored: pd.DataFrame, profile: Profile, partner: str | None = None) -> pd.DataFrame:
+    """Rows with a drift flag: plan open 18 months or more, or first review overdue."""
+    g = scored if partner is None else scored[scored["partner"] == partner]
+    g = g[g["drift_plan_long"] | g["drift_review_overdue"]]
+    months = profile.model.drift.plan_months if profile.model.drift else 18
+    out = pd.DataFrame({
+        "Case": g["case_ref"], "Partner": g["partner"], "Plan type": g["plan_type"],
+        "Months on plan": g["plan_months_open"],
+        f"Plan {months}+ months": g["drift_plan_long"].map({True: "Yes", False: "No"}),
+        "First review overdue": g["drift_review_overdue"].map({True: "Yes", False: "No"}),
+    })
+    return out.sort_values(["Partner", "Case"]).reset_index(drop=True)
+
+
+def case_view(scored: pd.DataFrame, profile: Profile) -> pd.DataFrame:
+    """Each case with every partner's case score side by side, and how far apart the
+    partners' bands are (largest gap over the case score and each measure)."""
+    piv = scored.pivot_table(index="case_ref", columns="partner", values="case_score",
+                             aggfunc="first")
+    order = [p for p in profile.partners if p in piv.columns]
+    piv = piv.reindex(columns=order)
+    gaps = []
+    for _, g in scored.groupby("case_ref", sort=True):
+        worst = 0.0
+        for col in ["case_band"] + [band_col(m.key) for m in profile.measures]:
+            idx = band_index(g[col], profile).dropna()
+            if len(idx) >= 2:
+                worst = max(worst, float(idx.max() - idx.min()))
+        gaps.append(worst)
+    piv["Partners"] = scored.groupby("case_ref")["partner"].nunique()
+    piv["Widest band gap"] = pd.Series(gaps, index=sorted(scored["case_ref"].unique()))
+    piv.index.name = "Case"
+    return piv
+
+
+def cases_apart(scored: pd.DataFrame, profile: Profile) -> pd.DataFrame:
+    """Case and measure pairs where partners' bands are two or more apart, for the subgroup."""
+    rows = []
+    measures = [("case", "Case score", "case_band", "case_score")] + [
+        (m.key, m.name, band_col(m.key), score_col(m.key)) for m in profile.measures]
+    for case, g in scored.groupby("case_ref", sort=True):
+        for _key, name, bcol, scol in measures:
+            sub = g[[bcol, scol, "partner"]].dropna()
+            if len(sub) < 2:
+                continue
+            idx = band_index(sub[bcol], profile)
+            if float(idx.max() - idx.min()) >= 2:
+                hi = sub.loc[idx.idxmin()]
+                lo = sub.loc[idx.idxmax()]
+                rows.append({
+                    "Case": case, "Measure": name,
+                    "Highest": f"{hi['partner']}: {hi[scol]:.0f} ({hi[bcol]})",
+                    "Lowest": f"{lo['partner']}: {lo[scol]:.0f} ({lo[bcol]})",
+                    "Bands apart": int(idx.max() - idx.min()),
+                })
+    return pd.DataFrame(rows, columns=["Case", "Measure", "Highest", "Lowest", "Bands apart"])
+
+
+def band_distribution(scored: pd.DataFrame, profile: Profile, partner: str | None = None
+                      ) -> pd.DataFrame:
+    """Measures (rows) by bands (columns): number of cases in each band."""
+    g = scored if partner is None else scored[scored["partner"] == partner]
+    rows = {}
+    for m in profile.measures:
+        counts = g[band_col(m.key)].value_counts()
+        rows[m.name] = [int(counts.get(b, 0)) for b in profile.band_names]
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=list(profile.band_names))
+    out.index.name = "Measure"
+    return out
+
+
+def data_quality(scored: pd.DataFrame, profile: Profile, problems: pd.DataFrame,
+                 excluded: pd.DataFrame, partner: str | None = None) -> pd.DataFrame:
+    """One row per partner: rows scored and left out, missing answers, notes, measures with
+    insufficient evidence."""
+    partners = [partner] if partner else sorted(
+        set(scored["partner"].dropna()) | set(excluded.get("partner", pd.Series()).dropna()))
+    answer_keys = [c.key for c in profile.criteria.values() if c.rule is None]
+    rows = []
+    for p in partners:
+        g = scored[scored["partner"] == p]
+        st = g[[state_col(k) for k in answer_keys]]
+        missing = int((st == MISSING).to_numpy().sum())
+        applicable = int(((st == MISSING) | (st == ANSWERED)).to_numpy().sum())
+        insuff = int(sum((g[f"status__{m.key}"] == "insufficient evidence").sum()
+                         for m in profile.measures))
+        pp = problems[problems["partner"] == p] if len(problems) else problems
+        rows.append({
+            "Partner": p,
+            "Rows scored": len(g),
+            "Rows left out": int((excluded["partner"] == p).sum()) if len(excluded) else 0,
+            "Missing answers": missing,
+            "% missing": 100.0 * missing / applicable if applicable else np.nan,
+            "Measures with insufficient evidence": insuff,
+            "Notes (values normalised)": int((pp["severity"] == "note").sum()) if len(pp) else 0,
+        })
+    return pd.DataFrame(rows)
+
+
+def partners_in_round(scored: pd.DataFrame, excluded: pd.DataFrame, profile: Profile
+                      ) -> list[str]:
+    """Partners with at least one row read, in profile order."""
+    seen = set(scored["partner"].dropna())
+    if len(excluded):
+        seen |= set(excluded["partner"].dropna())
+    return [p for p in profile.partners if p in seen]

@@ -1,0 +1,171 @@
+"""Charts from aggregated tables, as embedded PNGs with alt text that states what they show.
+
+The band palette is a blue-to-red diverging scheme (ColorBrewer RdBu) that
+survives the common colour-vision deficiencies; bands are also always written
+as words on the chart and in the table beside it.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.colors import BoundaryNorm, ListedColormap  # noqa: E402
+
+from qa_lib.fragments import figure  # noqa: E402
+from qa_lib.profile import Profile  # noqa: E402
+
+BAND_COLOURS = ["#2166AC", "#92C5DE", "#F4A582", "#B2182B"]  # best to worst
+PARTNER_COLOUR, PARTNERSHIP_COLOUR = "#1F4E79", "#9E9E9E"
+plt.rcParams.update({"font.size": 10, "axes.spines.top": False, "axes.spines.right": False,
+                     "svg.hashsalt": "qa-audit", "figure.dpi": 100})
+
+
+@dataclass
+class Chart:
+    """A rendered chart: PNG (base64), alt text and caption."""
+
+    png_b64: str
+    alt: str
+    caption: str
+
+    def html(self) -> str:
+        return figure(self.png_b64, self.alt, self.caption)
+
+    def _repr_html_(self) -> str:  # shown as-is by Jupyter
+        return self.html()
+
+
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight", dpi=110, metadata={"Software": None})
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _fmt(v: float) -> str:
+    return "not scored" if v is None or np.isnan(v) else f"{v:.0f}"
+
+
+def _band_colour(profile: Profile, band: str | None) -> str:
+    names = list(profile.band_names)
+    if band not in names:
+        return "#FFFFFF"
+    i = names.index(band)
+    return BAND_COLOURS[min(i, len(BAND_COLOURS) - 1)]
+
+
+def measure_comparison(hl: pd.DataFrame, partner: str, profile: Profile) -> Chart:
+    """Horizontal bars: the partner's score against the partnership's on each measure."""
+    names = hl["Measure"].tolist()[::-1]
+    mine = hl["Score"].to_numpy(dtype=float)[::-1]
+    allp = hl["Partnership score"].to_numpy(dtype=float)[::-1]
+    y = np.arange(len(names))
+    fig, ax = plt.subplots(figsize=(7.5, 0.65 * len(names) + 1.2))
+    ax.barh(y + 0.2, np.nan_to_num(mine), height=0.38, color=PARTNER_COLOUR, label=partner)
+    ax.barh(y - 0.2, np.nan_to_num(allp), height=0.38, color=PARTNERSHIP_COLOUR,
+            label="Partnership", hatch="//", edgecolor="white")
+    for yy, v in zip(y + 0.2, mine, strict=True):
+        ax.text((0 if np.isnan(v) else v) + 1, yy, _fmt(v), va="center", fontsize=9)
+    for yy, v in zip(y - 0.2, allp, strict=True):
+        ax.text((0 if np.isnan(v) else v) + 1, yy, _fmt(v), va="center", fontsize=9)
+    for b in profile.model.bands[:-1]:
+        ax.axvline(b.min, color="#555555", lw=0.8, ls=":")
+        ax.text(b.min, len(names) - 0.35, f"{b.name} {b.min:g}", fontsize=7, ha="right",
+                rotation=0, color="#333333")
+    ax.set_yticks(y, names)
+    ax.set_xlim(0, 108)
+    ax.set_xlabel("Mean measure score (0 to 100)")
+    ax.legend(loc="lower right", fontsize=8, frameon=False, bbox_to_anchor=(1, 1.02), ncol=2)
+    parts = [f"{n}: {_fmt(m)} against {_fmt(p)}" for n, m, p in
+             zip(hl["Measure"], hl["Score"], hl["Partnership score"], strict=True)]
+    alt = (f"Bar chart of mean scores by measure, {partner} against the partnership. "
+           + "; ".join(parts) + ".")
+    return Chart(_png(fig), alt, f"{partner} against the partnership, by measure "
+                 "(dotted lines mark the band thresholds).")
+
+
+def heatmap(matrix: pd.DataFrame, profile: Profile) -> Chart:
+    """Partners by measures, each cell coloured by band and labelled with score and band."""
+    data = matrix.to_numpy(dtype=float)
+    bands = profile.model.bands
+    edges = [0] + [b.min for b in reversed(bands[:-1])] + [100.0001]
+    colours = list(reversed(BAND_COLOURS[: len(bands)]))
+    cmap = ListedColormap(colours)
+    cmap.set_bad("#EEEEEE")
+    norm = BoundaryNorm(edges, cmap.N)
+    fig, ax = plt.subplots(figsize=(1.55 * data.shape[1] + 3, 0.5 * data.shape[0] + 1.4))
+    ax.imshow(np.ma.masked_invalid(data), cmap=cmap, norm=norm, aspect="auto")
+    ax.set_xticks(range(data.shape[1]), [c.replace(" ", "\n", 2) for c in matrix.columns],
+                  fontsize=8)
+    ax.set_yticks(range(data.shape[0]), matrix.index, fontsize=9)
+    ax.tick_params(top=True, bottom=False, labeltop=True, labelbottom=False)
+    for i in range(data.shape[0]):
+        for j in range(data.shape[1]):
+            v = data[i, j]
+            band = profile.band_of(v)
+            label = "not scored" if band is None else f"{v:.0f}\n{band}"
+            dark = band in (profile.band_names[0], profile.band_names[-1])
+            ax.text(j, i, label, ha="center", va="center", fontsize=7,
+                    color="white" if dark else "black")
+    ax.spines[:].set_visible(False)
+    parts = []
+    for p, row in matrix.iterrows():
+        cells = [f"{m} {_fmt(v)} ({profile.band_of(v) or 'not scored'})" for m, v in row.items()]
+        parts.append(f"{p}: " + ", ".join(cells))
+    alt = "Heatmap of mean score by partner and measure. " + "; ".join(parts) + "."
+    return Chart(_png(fig), alt, "Mean score by partner and measure; colour and word give "
+                 "the band.")
+
+
+def band_distribution(dist: pd.DataFrame, profile: Profile, who: str) -> Chart:
+    """Stacked bars: number of cases in each band, per measure."""
+    names = dist.index.tolist()[::-1]
+    fig, ax = plt.subplots(figsize=(7.5, 0.5 * len(names) + 1.3))
+    left = np.zeros(len(names))
+    for i, b in enumerate(dist.columns):
+        vals = dist[b].to_numpy(dtype=float)[::-1]
+        ax.barh(names, vals, left=left, color=BAND_COLOURS[i % 4], label=b,
+                edgecolor="white")
+        for k, v in enumerate(vals):
+            if v:
+                ax.text(left[k] + v / 2, k, f"{v:.0f}", ha="center", va="center", fontsize=8,
+                        color="white" if i in (0, 3) else "black")
+        left += vals
+    ax.set_xlabel("Cases")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, fontsize=8, frameon=False)
+    parts = [f"{m}: " + ", ".join(f"{int(n)} {b}" for b, n in row.items())
+             for m, row in dist.iterrows()]
+    alt = f"Stacked bar chart of cases in each band by measure for {who}. " + "; ".join(parts)
+    return Chart(_png(fig), alt + ".", f"Cases in each band, by measure ({who}).")
+
+
+def timeliness_chart(tl: pd.DataFrame, who: str) -> Chart:
+    """Stacked bars per dated criterion: met, late, overdue, still in time."""
+    cats = [("Met", "#2166AC"), ("Still in time", "#92C5DE"), ("Late", "#F4A582"),
+            ("Overdue", "#B2182B")]
+    labels = [f"{r['Criterion']} ({r['Limit']})" for _, r in tl.iterrows()][::-1]
+    fig, ax = plt.subplots(figsize=(7.5, 0.55 * max(1, len(labels)) + 1.3))
+    left = np.zeros(len(labels))
+    for name, colour in cats:
+        vals = tl[name].to_numpy(dtype=float)[::-1]
+        ax.barh(labels, vals, left=left, color=colour, label=name, edgecolor="white")
+        for k, v in enumerate(vals):
+            if v:
+                ax.text(left[k] + v / 2, k, f"{v:.0f}", ha="center", va="center", fontsize=8,
+                        color="white" if colour in ("#2166AC", "#B2182B") else "black")
+        left += vals
+    ax.set_xlabel("Cases where the timescale applied")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, fontsize=8, frameon=False)
+    parts = [f"{r['Criterion']} ({r['Limit']}): {r['Met']} met, {r['Still in time']} still in "
+             f"time, {r['Late']} late, {r['Overdue']} overdue" for _, r in tl.iterrows()]
+    alt = f"Stacked bar chart of statutory timescales for {who}. " + "; ".join(parts) + "."
+    return Chart(_png(fig), alt, f"Timescales met, late and overdue against statutory limits "
+                 f"({who}).")

@@ -1,0 +1,169 @@
+"""The ``qa-audit`` command line: template, run, validate, demo, profiles, rules."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from qa_lib import __version__
+from qa_lib.excel_template import template_name, write_template
+from qa_lib.profile import ProfileError, available_profiles, load_profile
+
+
+def _date(s: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{s}' is not a date in the form YYYY-MM-DD") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="qa-audit", description="Multi-agency neglect case audit rounds, in one command.")
+    p.add_argument("--version", action="version", version=f"qa-audit {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("template", help="write the Excel audit tool for a profile and partner")
+    t.add_argument("--profile", required=True, help="profile name or path to a profile file")
+    t.add_argument("--partner", help="partner agency (one of the profile's partners)")
+    t.add_argument("--all-partners", action="store_true", help="one tool for each partner")
+    t.add_argument("--out", default="audit_templates", help="file or folder (default: %(default)s)")
+
+    for name, helptext in (("run", "read, validate and score returns, and write the reports"),
+                           ("validate", "read and validate returns only (nothing is scored)")):
+        r = sub.add_parser(name, help=helptext)
+        r.add_argument("--profile", required=True)
+        r.add_argument("--inputs", required=True, help="folder of returned workbooks")
+        r.add_argument("--today", type=_date, help="reference date for 'future' checks "
+                       "(YYYY-MM-DD; default: today)")
+        if name == "run":
+            r.add_argument("--round", required=True, help="round name, e.g. 2026-Q3")
+            r.add_argument("--out", default="reports", help="reports root (default: %(default)s)")
+            r.add_argument("--allow-partial", action="store_true",
+                           help="score the valid rows even when some rows have errors")
+            r.add_argument("--force", action="store_true",
+                           help="if the round folder exists, move it aside and run again")
+
+    d = sub.add_parser("demo", help="generate a synthetic round and run it")
+    d.add_argument("--profile", default="halton")
+    d.add_argument("--round", default="2026-Q3")
+    d.add_argument("--out", default="reports")
+    d.add_argument("--returns", default="demo_returns", help="where the synthetic returns go")
+    d.add_argument("--seed", type=int, default=2026)
+    d.add_argument("--cases", type=int, default=45)
+
+    pr = sub.add_parser("profiles", help="list the profiles with their measures")
+    pr.add_argument("--profile", help="show one profile in full")
+    sub.add_parser("rules", help="print the catalogue of validation checks")
+    return p
+
+
+def _cmd_template(a) -> int:
+    profile = load_profile(a.profile)
+    out = Path(a.out)
+    partners = list(profile.partners) if a.all_partners else [a.partner]
+    for partner in partners:
+        target = out / template_name(profile, partner) if (out.is_dir() or not out.suffix) else out
+        path = write_template(profile, target, partner)
+        print(f"Wrote {path}")
+    return 0
+
+
+def _summary_line(res) -> str:
+    return (f"Rows read {res.rows_read}, scored {res.rows_scored}, left out {res.rows_left_out}; "
+            f"{len(res.reports)} report(s) written in {res.seconds:.1f} s.")
+
+
+def _cmd_run(a) -> int:
+    from qa_lib.round import run_round
+
+    res = run_round(a.profile, a.round, a.inputs, a.out, allow_partial=a.allow_partial,
+                    force=a.force, today=a.today)
+    return _report(res)
+
+
+def _report(res) -> int:
+    if res.status == "refused":
+        print(f"\nThe round was not scored because the returns have errors.\n"
+              f"Validation report: {res.folder / 'validation.html'}\n"
+              f"Fix the returns and run again, or use --allow-partial to score the valid rows.")
+        return res.exit_code
+    print("\n" + _summary_line(res))
+    if res.failed:
+        print("These reports could not be made:")
+        for who, msg in res.failed.items():
+            print(f"  {who}: {msg}")
+    if res.status == "partial":
+        print(f"Partial round: {res.rows_left_out} row(s) left out (see validation.html).")
+    print(f"Round folder: {res.folder}\nOpen: {res.index}")
+    return res.exit_code
+
+
+def _cmd_validate(a) -> int:
+    from qa_lib.round import validate_only, validation_summary
+
+    v = validate_only(a.profile, a.inputs, a.today)
+    print(validation_summary(v))
+    return 1 if v.errors else 0
+
+
+def _cmd_demo(a) -> int:
+    import shutil
+
+    from qa_lib.round import run_round
+    from qa_lib.synthetic import make_demo_returns
+
+    profile = load_profile(a.profile)
+    returns = Path(a.returns) / profile.name / a.round
+    if returns.exists():
+        shutil.rmtree(returns)  # the demo's own generated returns, never a partner's
+    demo = make_demo_returns(profile, returns, seed=a.seed, cases=a.cases)
+    print(f"Synthetic returns for {len(demo.partners)} partners and {demo.cases} cases in "
+          f"{returns} (strong: {demo.strong}; weak: {demo.weak}).")
+    round_id, n = a.round, 1
+    while (Path(a.out) / round_id).exists():  # a rerun goes to a new folder
+        n += 1
+        round_id = f"{a.round}-run{n}"
+    res = run_round(profile, round_id, returns, a.out, today=dt.date(2026, 10, 30))
+    return _report(res)
+
+
+def _cmd_profiles(a) -> int:
+    names = [a.profile] if a.profile else available_profiles()
+    for name in names:
+        prof = load_profile(name)
+        if a.profile:
+            print(prof.describe())
+            continue
+        print(f"{prof.name:<12} v{prof.version:<8} {prof.model.strategy}")
+        for m in prof.measures:
+            print(f"    {m.name} ({len(m.criteria)} criteria)")
+    return 0
+
+
+def _cmd_rules(a) -> int:
+    from qa_lib.validate import catalogue
+
+    for r in catalogue().itertuples(index=False):
+        print(f"{r.code}  {r.severity:<5}  {r.check}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``qa-audit``; returns the exit code."""
+    a = _parser().parse_args(argv)
+    from qa_lib.round import RoundError
+
+    handlers = {"template": _cmd_template, "run": _cmd_run, "validate": _cmd_validate,
+                "demo": _cmd_demo, "profiles": _cmd_profiles, "rules": _cmd_rules}
+    try:
+        return handlers[a.command](a)
+    except (ProfileError, RoundError, ValueError, FileNotFoundError) as exc:
+        print(f"qa-audit: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

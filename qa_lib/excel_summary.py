@@ -1,0 +1,86 @@
+"""summary.xlsx: the report tables for people who live in Excel, one sheet per view."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from qa_lib.profile import Profile
+
+HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+BAND_FILLS = ["2166AC", "92C5DE", "F4A582", "B2182B"]
+BAND_FONTS = ["FFFFFF", "000000", "000000", "FFFFFF"]
+
+
+def _write_sheet(wb: Workbook, name: str, df: pd.DataFrame, profile: Profile,
+                 band_cols: tuple[str, ...] = (), index: bool = False) -> None:
+    ws = wb.create_sheet(name[:31])
+    if index:
+        df = df.reset_index()
+    cols = list(df.columns)
+    for j, c in enumerate(cols, start=1):
+        cell = ws.cell(row=1, column=j, value=str(c))
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for i, row in enumerate(df.itertuples(index=False), start=2):
+        for j, v in enumerate(row, start=1):
+            if isinstance(v, float) and pd.isna(v):
+                v = None
+            elif isinstance(v, float):
+                v = round(v, 1)
+            elif v is pd.NA or v is pd.NaT:
+                v = None
+            elif isinstance(v, pd.Timestamp):
+                v = v.to_pydatetime()
+            ws.cell(row=i, column=j, value=v)
+    for j, c in enumerate(cols, start=1):
+        values = [str(c)] + [str(v) for v in df.iloc[:, j - 1].tolist()[:200]]
+        ws.column_dimensions[get_column_letter(j)].width = min(60, max(10, max(map(len, values)) + 2))
+    ws.freeze_panes = "B2"
+    last = len(df) + 1
+    for c in band_cols:
+        if c not in cols or last < 2:
+            continue
+        letter = get_column_letter(cols.index(c) + 1)
+        if pd.api.types.is_numeric_dtype(df[c]):
+            _score_rules(ws, f"{letter}2:{letter}{last}", profile)
+            continue
+        for k, band in enumerate(profile.band_names):
+            fill = PatternFill("solid", fgColor=BAND_FILLS[k % 4], bgColor=BAND_FILLS[k % 4])
+            ws.conditional_formatting.add(
+                f"{letter}2:{letter}{last}",
+                CellIsRule(operator="equal", formula=[f'"{band}"'], fill=fill,
+                           font=Font(color=BAND_FONTS[k % 4])))
+
+
+def _score_rules(ws, rng: str, profile: Profile) -> None:
+    upper = 100.0
+    for k, b in enumerate(profile.model.bands):
+        fill = PatternFill("solid", fgColor=BAND_FILLS[k % 4], bgColor=BAND_FILLS[k % 4])
+        ws.conditional_formatting.add(rng, CellIsRule(
+            operator="between", formula=[str(b.min), str(upper)], fill=fill,
+            font=Font(color=BAND_FONTS[k % 4]), stopIfTrue=True))
+        upper = b.min - 1e-9
+
+
+def write_summary(path: Path, views: dict[str, tuple[pd.DataFrame, tuple[str, ...], bool]],
+                  profile: Profile, method: list[tuple[str, str]]) -> Path:
+    """Write ``views`` (sheet name -> (table, band columns, keep index)) and a Method sheet."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, (df, bands, index) in views.items():
+        _write_sheet(wb, name, df, profile, bands, index)
+    ws = wb.create_sheet("Method")
+    ws.column_dimensions["A"].width = 28
+    ws.column_dimensions["B"].width = 100
+    for i, (k, v) in enumerate(method, start=1):
+        ws.cell(row=i, column=1, value=k).font = Font(bold=True)
+        ws.cell(row=i, column=2, value=v).alignment = Alignment(wrap_text=True)
+    wb.save(path)
+    return Path(path)

@@ -1,0 +1,332 @@
+"""Strategy profiles: load, check against a schema, and describe the audit sheet.
+
+A profile is a YAML data file (``qa_lib/profiles/<name>.yaml`` or any path) that
+lists a strategy's measures, criteria, weights, bands, partners and tools. The
+audit template, validation and scoring are all generated from it, so the
+columns of the audit sheet and the scoring can never drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+PROFILE_DIR = Path(__file__).parent / "profiles"
+
+ANSWERS = ("Yes", "Partly", "No", "N/A")
+CREDITS = {"Yes": 1.0, "Partly": 0.5, "No": 0.0}
+AGE_BANDS = ("Unborn", "0-1", "1-4", "5-10", "11-15", "16-17")
+PLAN_TYPES = ("Early Help/MAP", "Child in Need", "Child Protection", "Looked After", "None")
+NEGLECT_TYPES = ("Physical", "Educational", "Emotional", "Medical")
+GRADES = ("Outstanding", "Good", "Requires improvement", "Inadequate")
+FREE_TEXT = ("strengths", "areas_for_improvement", "recommended_actions", "child_voice_excerpt")
+
+
+class ProfileError(Exception):
+    """A profile file that cannot be used; the message names file, field and problem."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Band(_Strict):
+    name: str
+    min: float = Field(ge=0, le=100)
+
+
+class Rule(_Strict):
+    """A computed criterion: a function registered in :mod:`qa_lib.computed`."""
+
+    function: str
+    start: str | None = None
+    end: str | None = None
+    limit: float | None = None
+    params: dict[str, object] = Field(default_factory=dict)
+
+
+class Criterion(_Strict):
+    key: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
+    question: str = Field(min_length=3)
+    weight: float = Field(gt=0)
+    answers: tuple[Literal["Yes", "Partly", "No", "N/A"], ...] | None = None
+    rule: Rule | None = None
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _answers_or_rule(self) -> Criterion:
+        if (self.answers is None) == (self.rule is None):
+            raise ValueError("a criterion needs exactly one of 'answers' or 'rule'")
+        if self.answers is not None and not {"Yes", "No"} <= set(self.answers):
+            raise ValueError("answers must include at least Yes and No")
+        return self
+
+    @property
+    def is_computed(self) -> bool:
+        return self.rule is not None
+
+
+class Measure(_Strict):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    criteria: tuple[Criterion, ...] = Field(min_length=1)
+
+
+class DateColumn(_Strict):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    question: str
+
+
+class RequiredWhen(_Strict):
+    column: str
+    answers: tuple[str, ...]
+
+
+class ExtraColumn(_Strict):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    type: Literal["text", "choice", "multi_choice", "grade"]
+    question: str
+    choices: tuple[str, ...] | None = None
+    choices_from: Literal["tools", "partners"] | None = None
+    min: int | None = None
+    max: int | None = None
+    required_when: RequiredWhen | None = None
+
+
+class Drift(_Strict):
+    plan_months: int = 18
+    plan_start: str
+    plan_end: str
+    review_criterion: str | None = None
+
+
+class ProfileModel(_Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    title: str
+    partnership: str
+    strategy: str
+    version: str
+    bands: tuple[Band, ...] = Field(min_length=2)
+    partners: tuple[str, ...] = Field(min_length=1)
+    tools: tuple[str, ...] = Field(min_length=1)
+    measures: tuple[Measure, ...] = Field(min_length=1)
+    date_columns: tuple[DateColumn, ...] = ()
+    date_order: tuple[tuple[str, str], ...] = ()
+    extra_columns: tuple[ExtraColumn, ...] = ()
+    drift: Drift | None = None
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> ProfileModel:
+        mins = [b.min for b in self.bands]
+        if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins):
+            raise ValueError("bands must be listed best first with strictly falling 'min'")
+        if mins[-1] != 0:
+            raise ValueError("the last band must have min 0 so every score has a band")
+        keys = [c.key for m in self.measures for c in m.criteria]
+        dup = {k for k in keys if keys.count(k) > 1}
+        if dup:
+            raise ValueError(f"criterion keys are repeated: {', '.join(sorted(dup))}")
+        dates = {d.key for d in self.date_columns}
+        for m in self.measures:
+            for c in m.criteria:
+                if c.rule:
+                    for end in ("start", "end"):
+                        col = getattr(c.rule, end)
+                        if col is not None and col not in dates:
+                            raise ValueError(
+                                f"criterion {c.key}: rule {end} '{col}' is not in date_columns"
+                            )
+        for a, b in self.date_order:
+            for col in (a, b):
+                if col not in dates:
+                    raise ValueError(f"date_order names '{col}', which is not in date_columns")
+        if self.drift:
+            for col in (self.drift.plan_start, self.drift.plan_end):
+                if col not in dates:
+                    raise ValueError(f"drift names '{col}', which is not in date_columns")
+        return self
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the audit sheet, as the template writes it and the reader expects it."""
+
+    key: str
+    type: str  # text | choice | multi_choice | date | answer | grade
+    question: str
+    required: bool = False  # a value is needed in every row
+    in_header: bool = True  # the column must be present in a return
+    choices: tuple[str, ...] = ()
+    min: int | None = None
+    max: int | None = None
+    max_length: int | None = None
+    required_when: RequiredWhen | None = None
+    group: str = "Case"
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A loaded, checked profile with helpers for the sheet layout and scoring."""
+
+    model: ProfileModel
+    path: Path
+
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+    @property
+    def version(self) -> str:
+        return self.model.version
+
+    @property
+    def title(self) -> str:
+        return self.model.title
+
+    @property
+    def measures(self) -> tuple[Measure, ...]:
+        return self.model.measures
+
+    @property
+    def partners(self) -> tuple[str, ...]:
+        return self.model.partners
+
+    @property
+    def band_names(self) -> tuple[str, ...]:
+        return tuple(b.name for b in self.model.bands)
+
+    @cached_property
+    def criteria(self) -> dict[str, Criterion]:
+        return {c.key: c for m in self.measures for c in m.criteria}
+
+    @cached_property
+    def criterion_measure(self) -> dict[str, str]:
+        return {c.key: m.key for m in self.measures for c in m.criteria}
+
+    @cached_property
+    def columns(self) -> tuple[Column, ...]:
+        """Every column of the audit sheet, in template order."""
+        cols: list[Column] = [
+            Column("case_ref", "text", "Pseudonymised case reference: letters, digits and -, "
+                   "at most 20 characters, the same for every partner (never a name, NHS number "
+                   "or date of birth)", required=True, max_length=20),
+            Column("partner", "choice", "Your agency, as listed", required=True,
+                   choices=self.partners),
+            Column("auditor_role", "text", "Role of the auditor (optional)", in_header=False),
+            Column("audit_date", "date", "Date of this audit", required=True),
+            Column("age_band", "choice", "Child's age band at the audit", choices=AGE_BANDS),
+            Column("plan_type", "choice", "The child's plan at the audit", choices=PLAN_TYPES),
+            Column("neglect_types", "multi_choice",
+                   "Types of neglect (any of Physical; Educational; Emotional; Medical, "
+                   "separated by ;)", choices=NEGLECT_TYPES),
+        ]
+        for m in self.measures:
+            for c in m.criteria:
+                if c.answers:
+                    cols.append(Column(c.key, "answer", c.question, choices=c.answers,
+                                       group=m.name))
+        for d in self.model.date_columns:
+            cols.append(Column(d.key, "date", d.question, group="Dates"))
+        for x in self.model.extra_columns:
+            choices = x.choices or ()
+            if x.choices_from == "tools":
+                choices = self.model.tools
+            elif x.choices_from == "partners":
+                choices = self.partners
+            cols.append(Column(x.key, x.type, x.question, in_header=False, choices=choices,
+                               min=x.min, max=x.max, required_when=x.required_when,
+                               group="Further detail"))
+        cols.append(Column("overall_grade", "choice",
+                           "Your own overall judgement of practice on this case",
+                           choices=GRADES))
+        for key, q in zip(FREE_TEXT, (
+            "Strengths in practice (no names or identifying details)",
+            "Areas for improvement (no names or identifying details)",
+            "Recommended actions (no names or identifying details)",
+            "The child's voice: a short excerpt of what the child said (no names)",
+        ), strict=True):
+            cols.append(Column(key, "text", q, in_header=False, group="Narrative"))
+        return tuple(cols)
+
+    @cached_property
+    def column_map(self) -> dict[str, Column]:
+        return {c.key: c for c in self.columns}
+
+    def band_of(self, score: float) -> str | None:
+        """The band a score falls in (None for a missing score)."""
+        if score is None or score != score:
+            return None
+        for b in self.model.bands:
+            if round(score, 9) >= b.min:
+                return b.name
+        return self.band_names[-1]
+
+    def describe(self) -> str:
+        """A plain-text listing of the profile's measures and criteria."""
+        lines = [f"{self.name} (version {self.version}): {self.model.strategy}"]
+        for m in self.measures:
+            lines.append(f"  {m.name} [{m.key}]")
+            for c in m.criteria:
+                how = f"rule {c.rule.function}" if c.rule else "/".join(c.answers or ())
+                lines.append(f"    {c.key:<5} w{c.weight:g}  {c.question}  ({how})")
+        return "\n".join(lines)
+
+
+def _format_pydantic(err: ValidationError, path: Path) -> str:
+    parts = []
+    for e in err.errors():
+        loc = ".".join(str(x) for x in e["loc"]) or "(top level)"
+        parts.append(f"  field '{loc}': {e['msg']}")
+    return f"Profile file {path} is not valid:\n" + "\n".join(parts)
+
+
+def available_profiles() -> list[str]:
+    """Names of the profiles that ship with the toolkit."""
+    return sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
+
+
+def resolve_profile_path(name_or_path: str | Path) -> Path:
+    """A shipped profile name, or a path to a profile file, as a path."""
+    p = Path(name_or_path)
+    if p.suffix in (".yaml", ".yml") or p.exists():
+        if not p.exists():
+            raise ProfileError(f"Profile file {p} does not exist.")
+        return p
+    candidate = PROFILE_DIR / f"{name_or_path}.yaml"
+    if not candidate.exists():
+        raise ProfileError(
+            f"There is no profile called '{name_or_path}'. "
+            f"Profiles available: {', '.join(available_profiles())}; or give a path to a .yaml file."
+        )
+    return candidate
+
+
+def load_profile(name_or_path: str | Path) -> Profile:
+    """Load and check a profile by shipped name or by path."""
+    path = resolve_profile_path(name_or_path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ProfileError(f"Profile file {path} is not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ProfileError(f"Profile file {path} must hold a mapping of fields at the top level.")
+    try:
+        model = ProfileModel.model_validate(raw)
+    except ValidationError as exc:
+        raise ProfileError(_format_pydantic(exc, path)) from None
+    from qa_lib import computed  # the registry of computed criteria (same floor)
+
+    for c in (c for m in model.measures for c in m.criteria if c.rule):
+        if c.rule.function not in computed.REGISTRY:
+            raise ProfileError(
+                f"Profile file {path} is not valid:\n  field 'measures.{c.key}.rule.function': "
+                f"no computed criterion called '{c.rule.function}' is registered "
+                f"(known: {', '.join(sorted(computed.REGISTRY))})"
+            )
+    return Profile(model=model, path=path)

@@ -1,0 +1,120 @@
+"""Personal-data scan: find identifiers in free text and case references.
+
+Finds NHS numbers with a valid check digit, UK postcodes, phone numbers,
+e-mail addresses, dates, names after a title (Mr, Mrs, Ms, Miss, Dr) and first
+names from the list shipped in ``qa_lib/data/first_names.txt``. Free text has
+every match replaced with ``[redacted]``; a case reference that matches is
+refused by validation.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+REDACTED = "[redacted]"
+
+_NHS = re.compile(r"(?<!\d)(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?!\d)")
+_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECASE)
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(\.[\w-]+)+\b")
+_PHONE = re.compile(r"(?<![\w+])(?:\+44\s?(?:\(0\)\s?)?|0)\d(?:[\s-]?\d){8,9}(?!\d)")
+_DATE = re.compile(
+    r"\b(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}|"
+    r"\d{1,2}(st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+    r"(\s+\d{2,4})?)\b",
+    re.IGNORECASE,
+)
+_TITLED = re.compile(r"\b(Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+[A-Z][a-zA-Z'-]+(\s+[A-Z][a-zA-Z'-]+)?")
+
+
+@lru_cache(maxsize=1)
+def first_names() -> frozenset[str]:
+    """The shipped first-names list, lower-cased."""
+    path = Path(__file__).parent / "data" / "first_names.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(x.strip().lower() for x in lines if x.strip() and not x.startswith("#"))
+
+
+def nhs_number_valid(digits: str) -> bool:
+    """True when ten digits carry a valid NHS modulus-11 check digit."""
+    d = re.sub(r"[\s-]", "", digits)
+    if not re.fullmatch(r"\d{10}", d):
+        return False
+    total = sum(int(d[i]) * (10 - i) for i in range(9))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(d[9])
+
+
+def _names_pattern() -> re.Pattern:
+    names = sorted(first_names(), key=len, reverse=True)
+    return re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _names_re() -> re.Pattern:
+    return _names_pattern()
+
+
+def identifier_kind(text: str) -> str | None:
+    """What kind of personal identifier a short value (such as a case_ref) looks like, if any."""
+    s = text.strip()
+    for m in _NHS.finditer(s):
+        if nhs_number_valid(m.group(0)):
+            return "an NHS number"
+    if _EMAIL.search(s):
+        return "an e-mail address"
+    if _DATE.search(s) or _looks_like_compact_date(s):
+        return "a date (of birth?)"
+    if _POSTCODE.fullmatch(s):
+        return "a postcode"
+    parts = [p for p in re.split(r"[\s\-_.]+", s) if p]
+    if any(p.lower() in first_names() for p in parts if p.isalpha()):
+        return "a name"
+    if len(parts) >= 2 and all(p.isalpha() and p[0].isupper() and len(p) > 1 for p in parts):
+        return "a name"
+    return None
+
+
+def _looks_like_compact_date(s: str) -> bool:
+    import datetime as dt
+
+    for m in re.finditer(r"(?<!\d)\d{8}(?!\d)", s):
+        for fmt in ("%d%m%Y", "%Y%m%d"):
+            try:
+                d = dt.datetime.strptime(m.group(0), fmt)
+            except ValueError:
+                continue
+            if 1900 <= d.year <= 2100:
+                return True
+    return False
+
+
+def redact(text: str) -> tuple[str, int]:
+    """Replace identifiers in free text with ``[redacted]``; return the text and the count."""
+    if not isinstance(text, str) or not text:
+        return text, 0
+    count = 0
+
+    def sub(pattern: re.Pattern, s: str, keep=lambda m: False) -> str:
+        nonlocal count
+
+        def repl(m: re.Match) -> str:
+            nonlocal count
+            if keep(m):
+                return m.group(0)
+            count += 1
+            return REDACTED
+
+        return pattern.sub(repl, s)
+
+    out = sub(_EMAIL, text)
+    out = sub(_NHS, out, keep=lambda m: not nhs_number_valid(m.group(0)))
+    out = sub(_PHONE, out)
+    out = sub(_POSTCODE, out)
+    out = sub(_DATE, out)
+    out = sub(_TITLED, out)
+    out = sub(_names_re(), out, keep=lambda m: not m.group(0)[0].isupper())
+    return out, count

@@ -1,0 +1,299 @@
+"""Report sections as HTML, one function per section, for the notebooks to display.
+
+Each function takes the round's data (:class:`~qa_lib.round_data.RoundData`)
+and returns HTML made from :mod:`qa_lib.aggregate` tables, :mod:`qa_lib.charts`
+figures and :mod:`qa_lib.fragments`, so the notebooks stay thin and every
+section can be tested without a kernel.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+import pandas as pd
+
+from qa_lib import aggregate as agg
+from qa_lib import charts
+from qa_lib import fragments as fr
+from qa_lib.round_data import RoundData
+
+SECTIONS_PARTNER = [
+    ("headline", "Headline"), ("comparison", "Against the partnership"),
+    ("bands", "Cases in each band"), ("criteria", "Criteria in detail"),
+    ("timeliness", "Timescales"), ("moderation", "Cases flagged for moderation"),
+    ("drift", "Drift"), ("data-quality", "Data quality"), ("method", "Method"),
+]
+SECTIONS_PARTNERSHIP = [
+    ("heatmap", "Partners by measure"), ("measures", "Partnership figures"),
+    ("case-view", "The multi-agency case view"), ("apart", "Cases where partners disagree"),
+    ("moderation", "Cases flagged for moderation"), ("drift", "Drift"),
+    ("timeliness", "Timescales"), ("data-quality", "Data quality"), ("method", "Method"),
+]
+
+
+def _contents(sections: list[tuple[str, str]]) -> str:
+    items = "".join(f'<li><a href="#{a}">{escape(t)}</a></li>' for a, t in sections)
+    return f'<nav class="contents" aria-label="Contents"><h2>Contents</h2><ul>{items}</ul></nav>'
+
+
+def _left_out(data: RoundData, partner: str | None) -> str:
+    ex = data.excluded
+    if partner is not None and len(ex):
+        ex = ex[ex["partner"] == partner]
+    refused = data.meta.get("refused_files", [])
+    if not len(ex) and not refused:
+        return ""
+    reasons = ex["reasons"].str.split("; ").explode().value_counts() if len(ex) else pd.Series()
+    lines = [f"{n} row{'s' if n != 1 else ''}: {r}" for r, n in reasons.head(8).items()]
+    body = (f"<p><strong>{len(ex)} row{'s were' if len(ex) != 1 else ' was'} left out</strong> "
+            f"of this report because of errors in the returns"
+            f"{' of this partner' if partner else ''}. The figures below use the remaining rows "
+            f"only. The validation report lists every problem and how to fix it.</p>")
+    if lines:
+        body += fr.bullet_list(lines)
+    if refused and partner is None:
+        body += f"<p>Files refused whole: {escape(', '.join(refused))}.</p>"
+    return fr.callout(body, "warning", "This is a partial round.")
+
+
+def partner_first_screen(data: RoundData, partner: str) -> str:
+    """Round facts, the partial-round warning (if any) and contents."""
+    mine = data.partner_slice(partner)
+    facts = [
+        ("Round", data.round_id),
+        ("Partner agency", partner),
+        ("Cases scored", f"{mine['case_ref'].nunique()}"),
+        ("Strategy profile", f"{data.profile.name}, version {data.profile.version} "
+                             f"({data.profile.model.strategy})"),
+        ("Partners in the round", str(data.scored["partner"].nunique())),
+    ]
+    return (fr.heading("About this report", 2) + fr.definition_list(facts)
+            + _left_out(data, partner) + _contents(SECTIONS_PARTNER))
+
+
+def partner_headline(data: RoundData, partner: str) -> str:
+    """Each measure: partner score and band, partnership score and band, cases scored."""
+    hl = agg.headline(data.scored, data.profile, partner)
+    t = fr.table(
+        hl.drop(columns=["measure"]), f"Headline scores for {partner}, round {data.round_id}",
+        row_header="Measure", band_columns=["Band", "Partnership band"],
+        number_columns={"Score": 1, "Partnership score": 1, "Difference": 1},
+        low_flags={"Score": "Low number"}, cls="data headline")
+    return (fr.heading("Headline", 2, "headline")
+            + fr.paragraph("Mean measure score out of 100 for this partner's cases, the band "
+                           "it falls in, and the same for every partner's cases together. "
+                           "Difference is this partner's score minus the partnership's.")
+            + t + fr.paragraph(fr.LOW_NOTE, "note"))
+
+
+def partner_comparison(data: RoundData, partner: str) -> str:
+    """Chart of the partner against the partnership by measure."""
+    hl = agg.headline(data.scored, data.profile, partner)
+    chart = charts.measure_comparison(hl, partner, data.profile)
+    return fr.heading("Against the partnership", 2, "comparison") + chart.html()
+
+
+def bands_section(data: RoundData, partner: str | None) -> str:
+    """Band distribution chart and table."""
+    who = partner or "the partnership"
+    dist = agg.band_distribution(data.scored, data.profile, partner)
+    chart = charts.band_distribution(dist, data.profile, who)
+    return (fr.heading("Cases in each band", 2, "bands") + chart.html()
+            + fr.table(dist.reset_index(), f"Cases in each band by measure ({who})",
+                       row_header="Measure", number_columns={b: 0 for b in dist.columns}))
+
+
+def criteria_section(data: RoundData, partner: str | None) -> str:
+    """Per measure, each criterion's % Yes / Partly / No / N/A / missing."""
+    cb = agg.criteria_breakdown(data.scored, data.profile, partner)
+    out = [fr.heading("Criteria in detail", 2, "criteria"), fr.paragraph(
+        "Share of rows giving each answer. For dated criteria, Yes means the timescale was "
+        "met, No that it was missed or is overdue, and N/A that it did not apply or is still "
+        "in time.")]
+    pct = {c: 1 for c in cb.columns if c.startswith("% ")}
+    for m in data.profile.measures:
+        sub = cb[cb["measure"] == m.key].drop(columns=["measure", "Measure"])
+        out.append(fr.heading(m.name, 3))
+        out.append(fr.table(sub, f"{m.name}: answers by criterion "
+                                 f"({partner or 'all partners'})",
+                            row_header="Criterion", number_columns={**pct, "Weight": 0,
+                                                                    "Rows": 0}))
+    return "".join(out)
+
+
+def timeliness_section(data: RoundData, partner: str | None) -> str:
+    """Statutory timescales: chart and table."""
+    tl = agg.timeliness(data.scored, data.profile, partner)
+    who = partner or "the partnership"
+    if tl.empty:
+        return fr.heading("Timescales", 2, "timeliness") + fr.paragraph("No dated criteria.")
+    chart = charts.timeliness_chart(tl, who)
+    shown = tl.drop(columns=["unit", "limit_value"])
+    return (fr.heading("Timescales", 2, "timeliness") + fr.paragraph(
+        "Working days exclude weekends and England and Wales bank holidays. Overdue means the "
+        "event had not happened and the limit had passed on the audit date; still in time "
+        "means it had not happened but the limit had not yet passed (left out of the score).")
+        + chart.html()
+        + fr.table(shown, f"Timescales against statutory limits ({who})", row_header="Criterion",
+                   number_columns={"Met": 0, "Late": 0, "Overdue": 0, "Still in time": 0,
+                                   "Median taken": 1}))
+
+
+def moderation_section(data: RoundData, partner: str | None) -> str:
+    """Rows whose auditor grade is two or more bands from the case score's band."""
+    mod = agg.moderation(data.scored, data.profile, partner)
+    if partner:
+        mod = mod.drop(columns=["Partner"])
+    return (fr.heading("Cases flagged for moderation", 2, "moderation") + fr.paragraph(
+        "The auditor's own overall grade is two or more bands away from the band of the case "
+        "score. These cases should be discussed at moderation.")
+        + fr.table(mod, "Cases flagged for moderation", row_header="Case",
+                   band_columns=["Auditor's grade", "Band of case score"],
+                   number_columns={"Case score": 1, "Bands apart": 0},
+                   empty="No case is flagged."))
+
+
+def drift_section(data: RoundData, partner: str | None) -> str:
+    """Plans open 18 months or more; first reviews overdue (reported, not scored)."""
+    dr = agg.drift(data.scored, data.profile, partner)
+    if partner:
+        dr = dr.drop(columns=["Partner"])
+    months = data.profile.model.drift.plan_months if data.profile.model.drift else 18
+    return (fr.heading("Drift", 2, "drift") + fr.paragraph(
+        f"Drift flags are reported, not scored: a plan open {months} months or more (at its "
+        "end, or at the audit date while open), and a first review conference overdue.")
+        + fr.table(dr, "Cases with a drift flag", row_header="Case",
+                   number_columns={"Months on plan": 1}, empty="No case has a drift flag."))
+
+
+def data_quality_section(data: RoundData, partner: str | None) -> str:
+    """Rows scored and left out, missing answers, notes, insufficient evidence."""
+    dq = agg.data_quality(data.scored, data.profile, data.problems, data.excluded, partner)
+    return (fr.heading("Data quality", 2, "data-quality") + fr.paragraph(
+        "Missing answers are blank cells where an answer was expected; they are left out of "
+        "scores. A measure with fewer than half of its applicable criteria answered is not "
+        "scored (insufficient evidence). Notes are values the toolkit read in a standard "
+        "form, such as 'y' read as 'Yes'.")
+        + fr.table(dq, "Data quality by partner", row_header="Partner",
+                   number_columns={"Rows scored": 0, "Rows left out": 0, "Missing answers": 0,
+                                   "% missing": 1, "Measures with insufficient evidence": 0,
+                                   "Notes (values normalised)": 0}))
+
+
+def method_section(data: RoundData) -> str:
+    """How a score is made, the profile version and the input hashes."""
+    p = data.profile
+    bands = ", ".join(f"{b.name} {b.min:g} or more" if b.min else f"{b.name} below "
+                      f"{p.model.bands[i - 1].min:g}" for i, b in enumerate(p.model.bands))
+    items = [
+        "Each criterion is answered Yes (credit 1), Partly (0.5), No (0) or N/A. N/A leaves "
+        "the criterion out; a blank is missing: left out of the score and counted against "
+        "completeness.",
+        "Measure score = 100 x sum(weight x credit) / sum(weight of the answered, applicable "
+        "criteria). A measure with fewer than half of its applicable criteria answered is "
+        "'insufficient evidence' and not scored.",
+        f"Bands: {bands}. Bands are always written as words as well as colours.",
+        "Case score = mean of the case's scored measures. A row is flagged for moderation "
+        "when the auditor's grade is two or more bands from the band of the case score.",
+        "Partner figures are means and medians of measure scores over the partner's cases; "
+        "partnership figures pool every row. A figure resting on 1 to 5 cases is marked "
+        f"{fr.LOW_MARK}.",
+        "Timescales count working days after the start day up to and including the end day "
+        "(Monday to Friday, less England and Wales bank holidays). A dated criterion applies "
+        "when its start date is present; if the end is absent it fails only when the limit "
+        "had passed on the audit date.",
+    ]
+    files = pd.DataFrame(data.meta.get("inputs", []))
+    if len(files):
+        files = files[["file", "status", "rows", "sha256"]].rename(columns={
+            "file": "File", "status": "Status", "rows": "Rows read", "sha256": "SHA-256"})
+    crit = pd.DataFrame([{
+        "Criterion": c.key, "Measure": m.name, "Question": c.question, "Weight": c.weight,
+        "Answer": "/".join(c.answers) if c.answers else f"computed: {c.rule.function}"}
+        for m in p.measures for c in m.criteria])
+    return (fr.heading("Method", 2, "method") + fr.bullet_list(items)
+            + fr.definition_list([
+                ("Strategy profile", f"{p.name}, version {p.version}"),
+                ("Strategy", p.model.strategy),
+                ("Toolkit version", str(data.meta.get("toolkit_version", ""))),
+                ("Audit reference date", str(data.meta.get("today", ""))),
+            ])
+            + fr.table(crit, "Criteria of the profile", row_header="Criterion",
+                       number_columns={"Weight": 0})
+            + fr.table(files, "Input files and their SHA-256 hashes", row_header="File",
+                       number_columns={"Rows read": 0}))
+
+
+# --------------------------------------------------------------------------- partnership
+
+
+def partnership_first_screen(data: RoundData) -> str:
+    """Round facts, partial-round warning and contents for the partnership report."""
+    s = data.scored
+    facts = [
+        ("Round", data.round_id),
+        ("Strategy profile", f"{data.profile.name}, version {data.profile.version} "
+                             f"({data.profile.model.strategy})"),
+        ("Partners", str(s["partner"].nunique())),
+        ("Cases", str(s["case_ref"].nunique())),
+        ("Case and partner rows scored", str(len(s))),
+    ]
+    return (fr.heading("About this report", 2) + fr.definition_list(facts)
+            + _left_out(data, None) + _contents(SECTIONS_PARTNERSHIP))
+
+
+def heatmap_section(data: RoundData) -> str:
+    """Heatmap of partners by measure, with the same figures as a table."""
+    hm = agg.heatmap(data.scored, data.profile)
+    chart = charts.heatmap(hm, data.profile)
+    tab = hm.copy()
+    cells = tab.copy().astype(object)
+    for c in tab.columns:
+        cells[c] = [f"{fr.fmt_number(v)} {fr.band_badge(data.profile.band_of(v))}"
+                    for v in tab[c]]
+    cells = cells.reset_index()
+    return (fr.heading("Partners by measure", 2, "heatmap") + chart.html()
+            + fr.table(cells, "Mean score and band by partner and measure", row_header="Partner",
+                       html_columns=list(tab.columns)))
+
+
+def partnership_measures(data: RoundData) -> str:
+    """Per partner and measure: cases scored, mean, median, % Good or better, band."""
+    f = agg.measure_figures(data.scored, data.profile)
+    f = f.rename(columns={"partner": "Partner", "measure_name": "Measure",
+                          "cases_scored": "Cases scored", "mean": "Mean", "median": "Median",
+                          "pct_good_or_better": "% Good or better", "band": "Band of mean"})
+    out = [fr.heading("Partnership figures", 2, "measures")]
+    for m in data.profile.measures:
+        sub = f[f["measure"] == m.key].drop(columns=["measure", "Measure"])
+        out.append(fr.heading(m.name, 3))
+        out.append(fr.table(sub, f"{m.name} by partner", row_header="Partner",
+                            band_columns=["Band of mean"],
+                            number_columns={"Cases scored": 0, "Mean": 1, "Median": 1,
+                                            "% Good or better": 1},
+                            low_flags={"Mean": "low_number"}))
+    out.append(fr.paragraph(fr.LOW_NOTE, "note"))
+    return "".join(out)
+
+
+def case_view_section(data: RoundData) -> str:
+    """Each case with every partner's case score side by side."""
+    cv = agg.case_view(data.scored, data.profile).reset_index()
+    partners = [c for c in cv.columns if c not in ("Case", "Partners", "Widest band gap")]
+    return (fr.heading("The multi-agency case view", 2, "case-view") + fr.paragraph(
+        "Each case audited by more than one partner, with each partner's case score (mean of "
+        "its scored measures). The widest band gap is the largest distance between partners' "
+        "bands on the case score or on any one measure.")
+        + fr.table(cv, "Case scores by partner", row_header="Case",
+                   number_columns={**{p: 0 for p in partners}, "Partners": 0,
+                                   "Widest band gap": 0}))
+
+
+def apart_section(data: RoundData) -> str:
+    """Cases where partners' bands are two or more apart."""
+    ap = agg.cases_apart(data.scored, data.profile)
+    return (fr.heading("Cases where partners disagree", 2, "apart") + fr.paragraph(
+        "Cases where two partners' bands are two or more apart, on the case score or on a "
+        "measure: the subgroup may wish to look at how the agencies see the child differently.")
+        + fr.table(ap, "Cases where partners are two or more bands apart", row_header="Case",
+                   number_columns={"Bands apart": 0}, empty="No case."))

@@ -1,0 +1,400 @@
+"""Drive an audit round: read once, validate, score, write tables, run notebooks, render.
+
+All outputs are written to a temporary folder beside the final one and moved
+into place at the end, so a round killed part-way never leaves a half-written
+folder under the round's name, and an existing round folder is never
+overwritten (``force`` moves the old one aside with a timestamp).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+
+import pandas as pd
+
+from qa_lib import __version__, render
+from qa_lib import aggregate as agg
+from qa_lib import fragments as fr
+from qa_lib.excel_summary import write_summary
+from qa_lib.excel_template import slugify
+from qa_lib.ingest import read_returns
+from qa_lib.manifest import Timer, build_manifest, write_manifest
+from qa_lib.problems import HEADINGS, problems_frame
+from qa_lib.profile import Profile, load_profile
+from qa_lib.round_data import load_round, write_round_data
+from qa_lib.score import score
+from qa_lib.validate import Validated, validate
+
+NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+KERNEL_NAME = "qa-audit-round"
+
+
+class RoundError(Exception):
+    """A round that cannot go ahead; the message is for the audit lead."""
+
+
+@dataclass
+class RoundResult:
+    """What a round produced and how it ended."""
+
+    status: str  # complete | partial | refused | failed
+    folder: Path
+    validated: Validated
+    rows_read: int = 0
+    rows_scored: int = 0
+    rows_left_out: int = 0
+    reports: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.status in ("complete", "partial") else (2 if self.status == "refused"
+                                                                  else 1)
+
+    @property
+    def index(self) -> Path:
+        return self.folder / "index.html"
+
+
+def _stamp() -> str:
+    return dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+@contextmanager
+def own_kernel():
+    """A kernelspec for this very interpreter, so papermill never runs another environment's
+    Python ('kernel not found' cannot happen and the toolkit's own qa_lib is importable)."""
+    tmp = Path(tempfile.mkdtemp(prefix="qa-audit-kernel-"))
+    kdir = tmp / "kernels" / KERNEL_NAME
+    kdir.mkdir(parents=True)
+    spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                     "--log-level=ERROR"],
+            "display_name": "qa-audit (round)", "language": "python",
+            "env": {"MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}}
+    (kdir / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
+    old = os.environ.get("JUPYTER_PATH")
+    os.environ["JUPYTER_PATH"] = str(tmp) + (os.pathsep + old if old else "")
+    try:
+        yield KERNEL_NAME
+    finally:
+        if old is None:
+            os.environ.pop("JUPYTER_PATH", None)
+        else:
+            os.environ["JUPYTER_PATH"] = old
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def execute_notebook(src: Path, dst: Path, parameters: dict, kernel: str,
+                     timeout: int = 600) -> None:
+    """Execute one notebook with papermill into ``dst`` (cwd = dst's folder)."""
+    import papermill as pm
+
+    pm.execute_notebook(str(src), str(dst), parameters=parameters, kernel_name=kernel,
+                        cwd=str(dst.parent), progress_bar=False, log_output=False,
+                        execution_timeout=timeout, start_timeout=120)
+
+
+# --------------------------------------------------------------------------- validation pages
+
+
+def validation_summary(v: Validated) -> str:
+    """A few lines for the terminal."""
+    errs, notes = v.errors, v.notes
+    lines = [f"{len(v.table)} rows read from {len({*v.table['_file']})} file(s); "
+             f"{len(errs)} error(s), {len(notes)} note(s)."]
+    by_file: dict[str, int] = {}
+    for p in errs:
+        by_file[p.file] = by_file.get(p.file, 0) + 1
+    for f, n in sorted(by_file.items()):
+        lines.append(f"  {f}: {n} error(s)")
+    for p in errs[:10]:
+        where = f"{p.file}"
+        if p.sheet:
+            where += f", sheet {p.sheet}"
+        if p.row:
+            where += f", row {p.row}"
+        if p.column:
+            where += f", column {p.column}" + (f" ({p.letter})" if p.letter else "")
+        lines.append(f"  - {where}: {p.message}")
+    if len(errs) > 10:
+        lines.append(f"  ... and {len(errs) - 10} more: see the validation report.")
+    return "\n".join(lines)
+
+
+def write_validation(folder: Path, v: Validated, round_id: str, profile: Profile) -> None:
+    """validation.html and validation.xlsx: every problem, grouped by file and partner."""
+    pf = problems_frame(v.problems)
+    shown = pf.rename(columns=HEADINGS)
+    with pd.ExcelWriter(folder / "validation.xlsx", engine="openpyxl") as xw:
+        shown.to_excel(xw, sheet_name="Problems", index=False)
+        ws = xw.sheets["Problems"]
+        ws.freeze_panes = "A2"
+        for col, width in zip("ABCDEFGHIJK", (9, 7, 24, 34, 10, 9, 22, 8, 24, 70, 60),
+                              strict=True):
+            ws.column_dimensions[col].width = width
+    n_err, n_note = len(v.errors), len(v.notes)
+    parts = [fr.heading("Summary", 2), fr.definition_list([
+        ("Round", round_id), ("Profile", f"{profile.name}, version {profile.version}"),
+        ("Rows read", str(len(v.table))), ("Rows with errors", str(len(v.excluded))),
+        ("Errors", str(n_err)), ("Notes", str(n_note))])]
+    if n_err:
+        parts.append(fr.callout(fr.paragraph(
+            "Errors must be fixed in the partner's return (or the row is left out with "
+            "--allow-partial). Each table below is one file: forward it to the partner who "
+            "sent it."), "warning", "Errors found."))
+    else:
+        parts.append(fr.callout(fr.paragraph("No errors: every row can be scored."), "info"))
+    cols = ["Severity", "Code", "Sheet", "Excel row", "Column", "Column letter", "Value found",
+            "What is wrong", "How to fix it"]
+    for (file, partner), g in shown.groupby(
+            [shown["File"], shown["Partner"].fillna("")], sort=True, dropna=False):
+        title = f"{file}" + (f" ({partner})" if partner else "")
+        parts.append(fr.heading(title, 2))
+        parts.append(fr.table(g[cols], f"Problems in {title}", number_columns={"Excel row": 0}))
+    if pf.empty:
+        parts.append(fr.paragraph("No problems were found."))
+    html = render.page(f"Validation report: {round_id}", f"Validation report, round {round_id}",
+                       "".join(parts), subheading=profile.title, back_link=None,
+                       profile_line=f"profile {profile.name} {profile.version}")
+    (folder / "validation.html").write_text(html, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def scored_csv(scored: pd.DataFrame, profile: Profile) -> pd.DataFrame:
+    """The scored table as published in scored.csv: one row per case and partner."""
+    cols = ["case_ref", "partner", "audit_date", "age_band", "plan_type", "overall_grade"]
+    for m in profile.measures:
+        for c in m.criteria:
+            cols.append(f"{c.key}__status" if c.rule else c.key)
+        cols += [f"score__{m.key}", f"status__{m.key}", f"band__{m.key}"]
+    cols += ["case_score", "case_band", "moderation_flag", "drift_plan_long",
+             "drift_review_overdue", "_file", "_row"]
+    out = scored[cols].rename(columns={"_file": "source_file", "_row": "source_row"}).copy()
+    num = out.select_dtypes("number").columns
+    out[num] = out[num].round(4)
+    out["audit_date"] = pd.to_datetime(out["audit_date"]).dt.strftime("%Y-%m-%d")
+    return out
+
+
+def _summary_views(data, profile: Profile) -> dict:
+    s = data.scored
+    crit = pd.concat([agg.criteria_breakdown(s, profile, p).assign(Partner=p)
+                      for p in sorted(s["partner"].unique())] +
+                     [agg.criteria_breakdown(s, profile).assign(Partner=agg.PARTNERSHIP)],
+                     ignore_index=True) if len(s) else pd.DataFrame()
+    mf = agg.measure_figures(s, profile).drop(columns=["measure"])
+    return {
+        "Heatmap": (agg.heatmap(s, profile), tuple(m.name for m in profile.measures), True),
+        "Measures": (mf, ("band",), False),
+        "Criteria": (crit.drop(columns=["measure"]) if len(crit) else crit, (), False),
+        "Case view": (agg.case_view(s, profile), (), True),
+        "Cases apart": (agg.cases_apart(s, profile), (), False),
+        "Moderation": (agg.moderation(s, profile), ("Auditor's grade", "Band of case score"),
+                       False),
+        "Drift": (agg.drift(s, profile), (), False),
+        "Timeliness": (agg.timeliness(s, profile).drop(columns=["unit", "limit_value"]), (),
+                       False),
+        "Data quality": (agg.data_quality(s, profile, data.problems, data.excluded), (), False),
+    }
+
+
+def _index_page(folder: Path, round_id: str, profile: Profile, partners: list[tuple[str, str]],
+                v: Validated, result: RoundResult) -> str:
+    rows = "".join(f'<li><a href="{escape(href, quote=True)}">{escape(name)}</a> '
+                   f"(partner report)</li>" for name, href in partners)
+    body = [fr.heading("Reports", 2),
+            f'<ul><li><a href="partnership.html">Partnership report</a></li>{rows}</ul>',
+            fr.heading("Data", 2),
+            '<ul><li><a href="validation.html">Validation report</a> (every problem found; '
+            '<a href="validation.xlsx">as Excel</a>)</li>'
+            '<li><a href="summary.xlsx">Summary tables (Excel)</a></li>'
+            '<li><a href="scored.csv">Scored cases (CSV)</a></li>'
+            '<li><a href="manifest.json">Manifest (inputs, versions, timings)</a></li></ul>',
+            fr.heading("This round", 2),
+            fr.definition_list([
+                ("Round", round_id),
+                ("Strategy profile", f"{profile.name}, version {profile.version}"),
+                ("Rows read", str(result.rows_read)),
+                ("Rows scored", str(result.rows_scored)),
+                ("Rows left out", str(result.rows_left_out)),
+            ])]
+    if result.rows_left_out:
+        body.insert(0, fr.callout(fr.paragraph(
+            f"{result.rows_left_out} row(s) were left out because of errors; see the validation "
+            "report."), "warning", "This is a partial round."))
+    if result.failed:
+        body.insert(0, fr.callout(fr.bullet_list(
+            f"{k}: {m}" for k, m in result.failed.items()), "warning",
+            "Some reports could not be made."))
+    return render.page(f"Audit round {round_id}", f"Audit round {round_id}", "".join(body),
+                       subheading=f"{profile.title}: {profile.model.partnership}",
+                       profile_line=f"profile {profile.name} {profile.version}")
+
+
+# --------------------------------------------------------------------------- the round
+
+
+def run_round(profile: Profile | str, round_id: str, inputs: Path | str, out: Path | str, *,
+              allow_partial: bool = False, force: bool = False, today: dt.date | None = None,
+              progress: Callable[[str], None] = print, timeout: int = 600) -> RoundResult:
+    """Run a whole round. Never overwrites: the round folder is created at the end."""
+    t_start = time.perf_counter()
+    started = dt.datetime.now().isoformat(timespec="seconds")
+    profile = profile if isinstance(profile, Profile) else load_profile(profile)
+    inputs, out = Path(inputs), Path(out)
+    today = today or dt.date.today()
+    if not round_id or any(ch in round_id for ch in "/\\:") or round_id.startswith("."):
+        raise RoundError(f"'{round_id}' cannot be used as a round name (use e.g. 2026-Q3).")
+    if not inputs.is_dir():
+        raise RoundError(f"The inputs folder '{inputs}' does not exist.")
+    final = out / round_id
+    if final.exists() and not force:
+        raise RoundError(
+            f"The round folder {final} already exists and is never overwritten. Use another "
+            f"--round name, or --force to move the old folder aside and run again.")
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{round_id}.partial-", dir=out))
+    timer = Timer()
+    try:
+        with timer.stage("read"):
+            ing = read_returns(inputs, profile)
+        with timer.stage("validate"):
+            v = validate(ing, profile, today)
+        write_validation(tmp, v, round_id, profile)
+        result = RoundResult("complete", final, v, rows_read=len(v.table))
+        result.rows_left_out = int((~v.row_ok).sum())
+        progress(validation_summary(v))
+        if v.errors and not allow_partial:
+            target = out / f"{round_id}.refused-{_stamp()}"
+            _finish_refused(tmp, target, ing, profile, round_id, today, timer, started)
+            result.status, result.folder = "refused", target
+            result.seconds = time.perf_counter() - t_start
+            return result
+        with timer.stage("score"):
+            scored = score(v.valid_table, profile)
+        result.rows_scored = len(scored)
+        if not len(scored):
+            raise RoundError("No row could be scored: see the validation report.")
+        pf = problems_frame(v.problems)
+        meta = {
+            "round": round_id, "today": today.isoformat(), "toolkit_version": __version__,
+            "profile": {"name": profile.name, "version": profile.version,
+                        "path": str(profile.path)},
+            "allow_partial": allow_partial,
+            "refused_files": v.refused_files,
+            "inputs": [{"file": f.name, "sha256": f.sha256, "status": f.status, "rows": f.rows}
+                       for f in ing.files],
+        }
+        with timer.stage("write tables"):
+            write_round_data(tmp, scored, pf, v.excluded, meta)
+            scored_csv(scored, profile).to_csv(tmp / "scored.csv", index=False,
+                                               lineterminator="\n")
+            data = load_round(tmp)
+            method = [("Round", round_id), ("Profile", f"{profile.name} {profile.version}"),
+                      ("Strategy", profile.model.strategy),
+                      ("Scoring", "Yes 1, Partly 0.5, No 0, N/A left out, blank missing; "
+                                  "measure = 100 x sum(weight x credit) / sum(weight answered)")]
+            method += [(f"Input {f.name}", f.sha256) for f in ing.files]
+            write_summary(tmp / "summary.xlsx", _summary_views(data, profile), profile, method)
+        partners = agg.partners_in_round(scored, v.excluded, profile)
+        partners = [p for p in partners if p in set(scored["partner"])]
+        pages = _run_notebooks(tmp, round_id, profile, partners, result, timer, progress,
+                               timeout)
+        result.reports = pages
+        if result.failed:
+            result.status = "failed"
+        elif result.rows_left_out:
+            result.status = "partial"
+        links = [(p, f"partner-{slugify(p)}.html") for p in partners
+                 if f"partner-{slugify(p)}.html" in pages]
+        (tmp / "index.html").write_text(_index_page(tmp, round_id, profile, links, v, result),
+                                        encoding="utf-8")
+        finished = dt.datetime.now().isoformat(timespec="seconds")
+        params = {"profile": profile.name, "round": round_id, "inputs": str(inputs),
+                  "out": str(out), "allow_partial": allow_partial, "force": force,
+                  "today": today.isoformat()}
+        counts = {"rows_read": result.rows_read, "rows_scored": result.rows_scored,
+                  "rows_left_out": result.rows_left_out, "errors": len(v.errors),
+                  "notes": len(v.notes), "partners": len(partners),
+                  "failed_reports": sorted(result.failed)}
+        outputs = [str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file()]
+        write_manifest(tmp / "manifest.json", build_manifest(
+            round_id=round_id, profile=profile, files=ing.files, parameters=params,
+            timings=timer.timings, outputs=outputs + ["manifest.json"], counts=counts,
+            started=started, finished=finished))
+        if final.exists():  # only with force: keep the old one
+            aside = out / f"{round_id}.replaced-{_stamp()}"
+            final.rename(aside)
+            progress(f"The previous {final} was moved to {aside}.")
+        tmp.rename(final)
+        result.seconds = time.perf_counter() - t_start
+        return result
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _finish_refused(tmp: Path, target: Path, ing, profile: Profile, round_id: str,
+                    today: dt.date, timer: Timer, started: str) -> None:
+    write_manifest(tmp / "manifest.json", build_manifest(
+        round_id=round_id, profile=profile, files=ing.files,
+        parameters={"today": today.isoformat(), "status": "refused"}, timings=timer.timings,
+        outputs=["validation.html", "validation.xlsx", "manifest.json"],
+        counts={"rows_read": len(ing.table)}, started=started,
+        finished=dt.datetime.now().isoformat(timespec="seconds")))
+    tmp.rename(target)
+
+
+def _run_notebooks(tmp: Path, round_id: str, profile: Profile, partners: list[str],
+                   result: RoundResult, timer: Timer, progress, timeout: int) -> list[str]:
+    nb_out = tmp / "notebooks"
+    nb_out.mkdir()
+    pages: list[str] = []
+    plabel = f"profile {profile.name} {profile.version}"
+    jobs = [("partnership.html", NOTEBOOK_DIR / "audit_round.ipynb", nb_out / "audit_round.ipynb",
+             {"round_dir": ".."}, "Partnership report",
+             f"Partnership report, round {round_id}")]
+    for p in partners:
+        slug = slugify(p)
+        jobs.append((f"partner-{slug}.html", NOTEBOOK_DIR / "partner_report.ipynb",
+                     nb_out / f"partner-{slug}.ipynb", {"round_dir": "..", "partner": p},
+                     p, f"{p}: audit round {round_id}"))
+    with own_kernel() as kernel:
+        for i, (page, src, dst, params, who, heading) in enumerate(jobs, start=1):
+            progress(f"[{i}/{len(jobs)}] {who}")
+            try:
+                with timer.stage("notebooks"):
+                    execute_notebook(src, dst, params, kernel, timeout)
+                with timer.stage("render"):
+                    html = render.notebook_page(
+                        dst, title=f"{heading} ({profile.title})", heading=heading,
+                        subheading=f"{profile.title}: {profile.model.partnership}",
+                        back_link="index.html", profile_line=plabel)
+                (tmp / page).write_text(html, encoding="utf-8")
+                pages.append(page)
+            except Exception as exc:  # one partner's failure must not stop the others
+                msg = str(exc).strip().splitlines()
+                result.failed[who] = f"{type(exc).__name__}: {msg[-1] if msg else ''}"[:300]
+                progress(f"    failed: {result.failed[who]}")
+    return pages
+
+
+def validate_only(profile: Profile | str, inputs: Path | str, today: dt.date | None = None
+                  ) -> Validated:
+    """Read and validate a folder of returns without scoring or writing anything."""
+    profile = profile if isinstance(profile, Profile) else load_profile(profile)
+    return validate(read_returns(Path(inputs), profile), profile, today or dt.date.today())

@@ -1,0 +1,66 @@
+"""The round's working data: written once by the round driver, read by the notebooks.
+
+``<round>/data/`` holds the scored table (Parquet, typed), the problems, the rows
+left out, and ``round.json`` (round id, profile, parameters). Notebooks read
+this instead of reading the workbooks again.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from qa_lib.profile import Profile, load_profile
+
+DATA_DIR = "data"
+
+
+@dataclass
+class RoundData:
+    """Everything a report notebook needs about one round."""
+
+    scored: pd.DataFrame
+    problems: pd.DataFrame
+    excluded: pd.DataFrame
+    meta: dict
+    profile: Profile
+
+    @property
+    def round_id(self) -> str:
+        return self.meta["round"]
+
+    def partner_slice(self, partner: str) -> pd.DataFrame:
+        return self.scored[self.scored["partner"] == partner]
+
+
+def write_round_data(folder: Path, scored: pd.DataFrame, problems: pd.DataFrame,
+                     excluded: pd.DataFrame, meta: dict) -> Path:
+    """Write the round's working data under ``folder/data``."""
+    d = Path(folder) / DATA_DIR
+    d.mkdir(parents=True, exist_ok=True)
+    scored.to_parquet(d / "scored.parquet", index=False)
+    problems.astype({"value": "string"}).to_parquet(d / "problems.parquet", index=False)
+    excluded.to_parquet(d / "excluded.parquet", index=False)
+    (d / "round.json").write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
+    return d
+
+
+def load_round(folder: Path | str) -> RoundData:
+    """Load what :func:`write_round_data` wrote."""
+    d = Path(folder) / DATA_DIR
+    meta = json.loads((d / "round.json").read_text(encoding="utf-8"))
+    profile_ref = meta["profile"].get("path") or meta["profile"]["name"]
+    try:
+        profile = load_profile(profile_ref)
+    except Exception:
+        profile = load_profile(meta["profile"]["name"])
+    return RoundData(
+        scored=pd.read_parquet(d / "scored.parquet"),
+        problems=pd.read_parquet(d / "problems.parquet"),
+        excluded=pd.read_parquet(d / "excluded.parquet"),
+        meta=meta,
+        profile=profile,
+    )

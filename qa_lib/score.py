@@ -1,0 +1,158 @@
+"""Scoring: criteria credits -> measure scores, bands, case scores and flags.
+
+Implements the SPEC's rules, vectorised over the table (no loop over rows):
+
+* credits Yes 1, Partly 0.5, No 0; N/A leaves a criterion out; blank is missing
+  (left out of the score, counted against completeness);
+* measure score = 100 x sum(weight x credit) / sum(weight of answered, applicable
+  criteria); fewer than half of the applicable criteria answered is
+  *insufficient evidence*; no applicable criterion at all is *not applicable*;
+* band of a score from the profile's bands; case score = mean of the case's
+  scored measures; a moderation flag when the auditor's own grade is two or more
+  bands from the band of the case score;
+* drift flags (reported, not scored): plan open 18 months or more, first review
+  overdue.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from qa_lib import computed
+from qa_lib.profile import CREDITS, Profile
+from qa_lib.timescales import add_months
+
+SCORED, INSUFFICIENT, NOT_APPLICABLE = "scored", "insufficient evidence", "not applicable"
+ANSWERED, NA, MISSING = "answered", "n/a", "missing"
+
+CONTEXT = ["case_ref", "partner", "auditor_role", "audit_date", "age_band", "plan_type",
+           "neglect_types", "overall_grade"]
+
+
+def credit_col(key: str) -> str:
+    return f"{key}__credit"
+
+
+def state_col(key: str) -> str:
+    return f"{key}__state"
+
+
+def status_col(key: str) -> str:
+    return f"{key}__status"
+
+
+def elapsed_col(key: str) -> str:
+    return f"{key}__elapsed"
+
+
+def score_col(measure: str) -> str:
+    return f"score__{measure}"
+
+
+def mstatus_col(measure: str) -> str:
+    return f"status__{measure}"
+
+
+def band_col(measure: str) -> str:
+    return f"band__{measure}"
+
+
+def bands_of(scores: pd.Series | np.ndarray, profile: Profile) -> pd.Series:
+    """Band name per score (missing where the score is missing)."""
+    s = pd.Series(np.asarray(scores, dtype=float)).round(9)
+    conds = [s >= b.min for b in profile.model.bands]
+    names = [b.name for b in profile.model.bands]
+    out = pd.Series(np.select(conds, names, default=""), dtype=object)
+    out[s.isna()] = None
+    return out
+
+
+def band_index(bands: pd.Series, profile: Profile) -> pd.Series:
+    """Position of each band, best = 0 (missing where unknown)."""
+    order = {name: i for i, name in enumerate(profile.band_names)}
+    return bands.map(order).astype("Float64")
+
+
+def score(table: pd.DataFrame, profile: Profile) -> pd.DataFrame:
+    """Score every row of a validated table. Returns a new table with every measure score."""
+    t = table.reset_index(drop=True)
+    keep = [c for c in ["_file", "_sheet", "_row", *CONTEXT] if c in t.columns]
+    cols: dict[str, object] = {c: t[c] for c in keep}
+    n = len(t)
+
+    for m in profile.measures:
+        for c in m.criteria:
+            if c.rule is None:
+                ans = t[c.key]
+                credit = ans.map(CREDITS).astype(float)
+                state = np.where(ans.isin(list(CREDITS)), ANSWERED,
+                                 np.where(ans.eq("N/A"), NA, MISSING))
+                cols[c.key] = ans
+            else:
+                fn = computed.REGISTRY[c.rule.function]
+                out = fn(t, c.rule)
+                credit = pd.Series(out.credit, dtype=float)
+                state = np.where(credit.notna(), ANSWERED, NA)
+                cols[status_col(c.key)] = pd.Series(out.status, dtype=object)
+                if out.elapsed is not None:
+                    cols[elapsed_col(c.key)] = pd.Series(out.elapsed, dtype=float)
+            cols[credit_col(c.key)] = credit
+            cols[state_col(c.key)] = pd.Series(state, dtype=object)
+
+        w = np.array([c.weight for c in m.criteria], dtype=float)
+        cred = np.column_stack([np.asarray(cols[credit_col(c.key)], dtype=float)
+                                for c in m.criteria]) if n else np.zeros((0, len(w)))
+        st = np.column_stack([np.asarray(cols[state_col(c.key)], dtype=object)
+                              for c in m.criteria]) if n else np.zeros((0, len(w)), dtype=object)
+        answered = st == ANSWERED
+        applicable = answered | (st == MISSING)
+        num = np.where(answered, np.nan_to_num(cred) * w, 0.0).sum(axis=1)
+        den = np.where(answered, w, 0.0).sum(axis=1)
+        n_ans = answered.sum(axis=1)
+        n_app = applicable.sum(axis=1)
+        ok = (n_app > 0) & (n_ans > 0) & (2 * n_ans >= n_app)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sc = np.where(ok, 100.0 * num / np.where(den == 0, np.nan, den), np.nan)
+        status = np.where(n_app == 0, NOT_APPLICABLE, np.where(ok, SCORED, INSUFFICIENT))
+        cols[score_col(m.key)] = pd.Series(sc, dtype=float)
+        cols[mstatus_col(m.key)] = pd.Series(status, dtype=object)
+        cols[band_col(m.key)] = bands_of(sc, profile)
+        cols[f"answered__{m.key}"] = pd.Series(n_ans, dtype=int)
+        cols[f"missing__{m.key}"] = pd.Series((st == MISSING).sum(axis=1), dtype=int)
+
+    out = pd.DataFrame(cols, index=range(n))
+    scores = out[[score_col(m.key) for m in profile.measures]]
+    out["case_score"] = scores.mean(axis=1, skipna=True)
+    out["case_band"] = bands_of(out["case_score"], profile)
+    grade_idx = band_index(out["overall_grade"], profile) if "overall_grade" in out else None
+    case_idx = band_index(out["case_band"], profile)
+    gap = (grade_idx - case_idx).abs() if grade_idx is not None else case_idx * np.nan
+    out["grade_gap"] = gap
+    out["moderation_flag"] = (gap >= 2).fillna(False).astype(bool)
+    out = _drift(out, t, profile)
+    return out
+
+
+def _drift(out: pd.DataFrame, t: pd.DataFrame, profile: Profile) -> pd.DataFrame:
+    d = profile.model.drift
+    out["drift_plan_long"] = False
+    out["plan_months_open"] = np.nan
+    out["drift_review_overdue"] = False
+    if d is None:
+        return out
+    start = pd.to_datetime(t[d.plan_start])
+    stop = pd.to_datetime(t[d.plan_end]).fillna(pd.to_datetime(t["audit_date"]))
+    limit = pd.Series(add_months(start, d.plan_months))
+    long_ = (stop.to_numpy().astype("datetime64[D]") >= limit.to_numpy()) & start.notna().to_numpy()
+    out["drift_plan_long"] = pd.Series(long_, dtype=bool)
+    months = (stop - start).dt.days / 30.4375
+    out["plan_months_open"] = months.round(1)
+    if d.review_criterion:
+        out["drift_review_overdue"] = out[status_col(d.review_criterion)].eq(computed.OVERDUE)
+    return out
+
+
+def measure_columns(profile: Profile) -> list[str]:
+    """Names of the measure score columns, in profile order."""
+    return [score_col(m.key) for m in profile.measures]

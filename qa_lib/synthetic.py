@@ -1,0 +1,196 @@
+"""Seeded synthetic audit rounds, written through the generated templates.
+
+Fake data only: case references are ``<PFX>-0001`` style, free text is drawn
+from stock practice phrases, and no name, address or date of birth appears.
+Partners differ in quality (one clearly strong, one clearly weak), answers
+include Partly, N/A and blanks, timescales include late, overdue and still in
+time, date windows cross weekends and bank holidays, and a few auditors grade
+their cases far from the score so that moderation flags appear.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+
+from qa_lib.excel_template import slugify, write_template
+from qa_lib.profile import AGE_BANDS, NEGLECT_TYPES, Profile
+from qa_lib.timescales import add_working_days
+
+# Partner quality from 0 (poor practice) to 1 (excellent); the strong and the weak one stand out.
+DEFAULT_QUALITY = [0.93, 0.74, 0.68, 0.62, 0.57, 0.50, 0.28]
+BANK_HOLIDAY_EVES = [dt.date(2026, 8, 28), dt.date(2026, 5, 22), dt.date(2025, 12, 24),
+                     dt.date(2026, 4, 2)]
+
+STRENGTHS = ["Clear chronology kept up to date by the allocated worker.",
+             "Child seen alone at every visit and their views recorded in their own words.",
+             "Good use of the home conditions tool to show change over time.",
+             "Timely information sharing with the health visitor and school.",
+             "Parent's feedback sought at review and used to adjust the plan."]
+AREAS = ["Tool not repeated, so change could not be measured.",
+         "Child's daily life not described; focus on the parent's needs.",
+         "Drift between reviews with actions carried over.",
+         "No evidence that the young person's views shaped the plan.",
+         "Chronology not shared across agencies."]
+ACTIONS = ["Repeat the neglect screening tool before the next review.",
+           "Record a day in the life of the child at the next visit.",
+           "Escalate drift through the professional challenge procedure.",
+           "Seek the young person's feedback at closure.",
+           "Share the multi-agency chronology at the core group."]
+VOICES = ["I like it when there is food in the cupboard.",
+          "My room is cold at night.",
+          "I want to go to school every day.",
+          "Mum is trying harder now.",
+          "Nobody asked me what I thought."]
+
+
+@dataclass
+class DemoRound:
+    """Where the demo's returns were written, and which partners are strong and weak."""
+
+    returns: Path
+    partners: list[str]
+    strong: str
+    weak: str
+    cases: int
+
+
+def _answer(rng: np.random.Generator, q: float, allow_na: bool, blank_rate: float) -> str | None:
+    u = rng.random()
+    if u < blank_rate:
+        return None
+    if allow_na and rng.random() < 0.08:
+        return "N/A"
+    u = rng.random()
+    if u < q * 0.85:
+        return "Yes"
+    if u < q * 0.85 + 0.25:
+        return "Partly"
+    return "No"
+
+
+def _wd(d: dt.date, n: int) -> dt.date:
+    return add_working_days([d], n)[0].item()
+
+
+def _case_facts(rng: np.random.Generator, i: int, audit: dt.date) -> dict:
+    """Dates and context shared by every partner auditing one case."""
+    plan = rng.choice(["Child Protection", "Child in Need", "Early Help/MAP", "Looked After"],
+                      p=[0.45, 0.3, 0.2, 0.05])
+    if i < len(BANK_HOLIDAY_EVES):
+        referral = BANK_HOLIDAY_EVES[i]
+    else:
+        referral = audit - dt.timedelta(days=int(rng.integers(60, 420)))
+        while referral.weekday() >= 5:
+            referral -= dt.timedelta(days=1)
+    decision_wd = int(rng.choice([0, 1, 1, 1, 2, 3], p=[0.3, 0.3, 0.15, 0.1, 0.1, 0.05]))
+    facts: dict = {
+        "age_band": rng.choice(AGE_BANDS, p=[0.04, 0.16, 0.3, 0.3, 0.15, 0.05]),
+        "plan_type": plan,
+        "neglect_types": "; ".join(sorted(set(rng.choice(NEGLECT_TYPES, size=int(
+            rng.integers(1, 3)), p=[0.45, 0.2, 0.25, 0.1])), key=NEGLECT_TYPES.index)),
+        "referral_date": referral,
+        "referral_decision_date": _wd(referral, decision_wd),
+    }
+    a_start = _wd(facts["referral_decision_date"], int(rng.integers(0, 4)))
+    facts["assessment_start_date"] = a_start
+    a_len = int(rng.choice([25, 38, 44, 45, 52, 70]))
+    a_end = _wd(a_start, a_len)
+    if a_end <= audit and rng.random() > 0.12:
+        facts["assessment_end_date"] = a_end
+    if plan == "Child Protection":
+        strat = _wd(a_start, int(rng.integers(1, 10)))
+        icpc = _wd(strat, int(rng.choice([8, 12, 14, 15, 17, 22])))
+        if icpc < audit:
+            facts["strategy_discussion_date"] = strat
+            facts["icpc_date"] = icpc
+            months = int(rng.choice([2, 3, 3, 3, 4]))
+            review = (icpc + dt.timedelta(days=30 * months - int(rng.integers(0, 10))))
+            if review <= audit and rng.random() > 0.15:
+                facts["first_review_date"] = review
+            facts["plan_start_date"] = icpc
+    if "plan_start_date" not in facts and plan != "Early Help/MAP":
+        facts["plan_start_date"] = facts["referral_decision_date"]
+    if i % 9 == 4:  # some long-running plans for the drift flag
+        facts["plan_start_date"] = audit - dt.timedelta(days=int(rng.integers(560, 700)))
+    if "plan_start_date" in facts and rng.random() < 0.2:
+        end = facts["plan_start_date"] + dt.timedelta(days=int(rng.integers(90, 300)))
+        if end < audit:
+            facts["plan_end_date"] = end
+    for k in [k for k, v in facts.items() if isinstance(v, dt.date)]:
+        if facts[k] > audit:
+            del facts[k]
+    return facts
+
+
+def make_demo_returns(profile: Profile, folder: Path | str, *, seed: int = 2026,
+                      cases: int = 45, audit_start: dt.date = dt.date(2026, 9, 7),
+                      audit_end: dt.date = dt.date(2026, 10, 23),
+                      partners: list[str] | None = None,
+                      quality: list[float] | None = None) -> DemoRound:
+    """Write one filled audit workbook per partner into ``folder`` (created if needed)."""
+    rng = np.random.default_rng(seed)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    partners = partners or [p for p in profile.partners][:7]
+    quality = quality or DEFAULT_QUALITY[: len(partners)]
+    if len(quality) < len(partners):
+        quality = quality + [0.6] * (len(partners) - len(quality))
+    prefix = profile.name[:3].upper()
+    span = (audit_end - audit_start).days
+    facts = []
+    for i in range(cases):
+        audit = audit_start + dt.timedelta(days=int(rng.integers(0, span + 1)))
+        while audit.weekday() >= 5:
+            audit -= dt.timedelta(days=1)
+        facts.append((f"{prefix}-{i + 1:04d}", audit, _case_facts(rng, i, audit)))
+    answer_cols = [c for c in profile.columns if c.type == "answer"]
+    strong = partners[int(np.argmax(quality))]
+    weak = partners[int(np.argmin(quality))]
+    for p, q in zip(partners, quality, strict=True):
+        path = write_template(profile, folder / f"{slugify(p)}.xlsx", p)
+        wb = openpyxl.load_workbook(path)
+        ws = wb["Audit"]
+        header = {c.value: c.column for c in ws[1]}
+        blank_rate = 0.03 if q > 0.4 else 0.14
+        r = 1
+        for n, (ref, audit, f) in enumerate(facts):
+            if rng.random() > 0.85 and n > 2:
+                continue  # this partner did not audit this case
+            r += 1
+            case_q = float(np.clip(q + rng.normal(0, 0.12), 0.02, 0.99))
+            row: dict = {"case_ref": ref, "partner": p, "audit_date": audit,
+                         "auditor_role": "Practice lead", **f}
+            for c in answer_cols:
+                row[c.key] = _answer(rng, case_q, "N/A" in c.choices, blank_rate)
+            if row.get("TU1") in ("Yes", "Partly") and "tool_name" in header:
+                tool = rng.choice([t for t in profile.model.tools if t != "Other"])
+                row["tool_name"] = str(tool)
+                if tool == "Graded Care Profile 2":
+                    for area in ("physical", "safety", "love", "esteem"):
+                        first = int(rng.integers(3, 6))
+                        row[f"gcp2_first_{area}"] = first
+                        row[f"gcp2_latest_{area}"] = max(1, first - int(rng.integers(0, 3)))
+            if "feedback_stages" in header and row.get("FB1") in ("Yes", "Partly"):
+                stages = rng.choice(["MAP", "CIN", "ICPC", "Review", "Closure"],
+                                    size=int(rng.integers(1, 3)), replace=False)
+                row["feedback_stages"] = "; ".join(str(s) for s in stages)
+            grade_i = 0 if case_q > 0.85 else 1 if case_q > 0.65 else 2 if case_q > 0.42 else 3
+            if rng.random() < 0.07:  # an auditor far more generous (or harsh) than the evidence
+                grade_i = 0 if grade_i >= 2 else 3
+            row["overall_grade"] = profile.band_names[min(grade_i, 3)] if len(
+                profile.band_names) >= 4 else profile.band_names[0]
+            row["strengths"] = str(rng.choice(STRENGTHS))
+            row["areas_for_improvement"] = str(rng.choice(AREAS))
+            row["recommended_actions"] = str(rng.choice(ACTIONS))
+            if rng.random() < 0.5:
+                row["child_voice_excerpt"] = str(rng.choice(VOICES))
+            for key, value in row.items():
+                if key in header and value is not None:
+                    ws.cell(row=r, column=header[key], value=value)
+        wb.save(path)
+    return DemoRound(returns=folder, partners=partners, strong=strong, weak=weak, cases=cases)
