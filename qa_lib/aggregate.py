@@ -40,7 +40,9 @@ def measure_figures(scored: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     median, % Good or better, band of the mean, low-number marker."""
     good = _good_or_better(profile)
     rows = []
-    groups = [(p, g) for p, g in scored.groupby("partner", sort=True)] + [(PARTNERSHIP, scored)]
+    present = set(scored["partner"].dropna())
+    order = [p for p in profile.partners if p in present] + sorted(present - set(profile.partners))
+    groups = [(p, scored[scored["partner"] == p]) for p in order] + [(PARTNERSHIP, scored)]
     for who, g in groups:
         for m in profile.measures:
             s = g[score_col(m.key)].dropna()

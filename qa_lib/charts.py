@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import textwrap
 from dataclasses import dataclass
 
 import matplotlib
@@ -78,8 +79,6 @@ def measure_comparison(hl: pd.DataFrame, partner: str, profile: Profile) -> Char
         ax.text((0 if np.isnan(v) else v) + 1, yy, _fmt(v), va="center", fontsize=9)
     for b in profile.model.bands[:-1]:
         ax.axvline(b.min, color="#555555", lw=0.8, ls=":")
-        ax.text(b.min, len(names) - 0.35, f"{b.name} {b.min:g}", fontsize=7, ha="right",
-                rotation=0, color="#333333")
     ax.set_yticks(y, names)
     ax.set_xlim(0, 108)
     ax.set_xlabel("Mean measure score (0 to 100)")
@@ -88,8 +87,9 @@ def measure_comparison(hl: pd.DataFrame, partner: str, profile: Profile) -> Char
              zip(hl["Measure"], hl["Score"], hl["Partnership score"], strict=True)]
     alt = (f"Bar chart of mean scores by measure, {partner} against the partnership. "
            + "; ".join(parts) + ".")
-    return Chart(_png(fig), alt, f"{partner} against the partnership, by measure "
-                 "(dotted lines mark the band thresholds).")
+    marks = ", ".join(f"{b.name} {b.min:g}" for b in reversed(profile.model.bands[:-1]))
+    return Chart(_png(fig), alt, f"{partner} against the partnership, by measure. Dotted lines "
+                 f"mark the band thresholds: {marks}.")
 
 
 def heatmap(matrix: pd.DataFrame, profile: Profile) -> Chart:
@@ -103,7 +103,7 @@ def heatmap(matrix: pd.DataFrame, profile: Profile) -> Chart:
     norm = BoundaryNorm(edges, cmap.N)
     fig, ax = plt.subplots(figsize=(1.55 * data.shape[1] + 3, 0.5 * data.shape[0] + 1.4))
     ax.imshow(np.ma.masked_invalid(data), cmap=cmap, norm=norm, aspect="auto")
-    ax.set_xticks(range(data.shape[1]), [c.replace(" ", "\n", 2) for c in matrix.columns],
+    ax.set_xticks(range(data.shape[1]), [textwrap.fill(c, 16) for c in matrix.columns],
                   fontsize=8)
     ax.set_yticks(range(data.shape[0]), matrix.index, fontsize=9)
     ax.tick_params(top=True, bottom=False, labeltop=True, labelbottom=False)

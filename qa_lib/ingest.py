@@ -156,8 +156,10 @@ def _read_sheets(path: Path, data: bytes) -> dict[str, pd.DataFrame]:
             "Ask the partner to remove the password (File > Info > Protect Workbook) and "
             "send it again by a secure route.")
     try:
-        return pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=object,
-                             engine="calamine")
+        # keep_default_na=False: 'N/A' and 'NA' are answers here, not missing values
+        sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=object,
+                               engine="calamine", keep_default_na=False)
+        return {name: df.replace("", np.nan) for name, df in sheets.items()}
     except Exception as exc:  # calamine raises several types for damaged files
         raise _FileRefused(
             "F04", f"The file could not be opened as an Excel workbook ({type(exc).__name__}).",

@@ -120,36 +120,42 @@ class ProfileModel(_Strict):
     extra_columns: tuple[ExtraColumn, ...] = ()
     drift: Drift | None = None
 
-    @model_validator(mode="after")
-    def _cross_checks(self) -> ProfileModel:
-        mins = [b.min for b in self.bands]
-        if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins):
-            raise ValueError("bands must be listed best first with strictly falling 'min'")
-        if mins[-1] != 0:
-            raise ValueError("the last band must have min 0 so every score has a band")
-        keys = [c.key for m in self.measures for c in m.criteria]
-        dup = {k for k in keys if keys.count(k) > 1}
-        if dup:
-            raise ValueError(f"criterion keys are repeated: {', '.join(sorted(dup))}")
-        dates = {d.key for d in self.date_columns}
-        for m in self.measures:
-            for c in m.criteria:
-                if c.rule:
-                    for end in ("start", "end"):
-                        col = getattr(c.rule, end)
-                        if col is not None and col not in dates:
-                            raise ValueError(
-                                f"criterion {c.key}: rule {end} '{col}' is not in date_columns"
-                            )
-        for a, b in self.date_order:
-            for col in (a, b):
-                if col not in dates:
-                    raise ValueError(f"date_order names '{col}', which is not in date_columns")
-        if self.drift:
-            for col in (self.drift.plan_start, self.drift.plan_end):
-                if col not in dates:
-                    raise ValueError(f"drift names '{col}', which is not in date_columns")
-        return self
+
+def cross_check(model: ProfileModel) -> list[tuple[str, str]]:
+    """Checks between fields, as (field path, problem) pairs; empty when the profile is sound."""
+    out: list[tuple[str, str]] = []
+    mins = [b.min for b in model.bands]
+    if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins):
+        out.append(("bands", "bands must be listed best first with strictly falling 'min'"))
+    elif mins[-1] != 0:
+        out.append(("bands", "the last band must have min 0 so every score has a band"))
+    seen: set[str] = set()
+    dates = {d.key for d in model.date_columns}
+    for i, m in enumerate(model.measures):
+        for j, c in enumerate(m.criteria):
+            where = f"measures.{i}.criteria.{j}"
+            if c.key in seen:
+                out.append((f"{where}.key", f"criterion key '{c.key}' is used twice"))
+            seen.add(c.key)
+            if c.rule:
+                for end in ("start", "end"):
+                    col = getattr(c.rule, end)
+                    if col is not None and col not in dates:
+                        out.append((f"{where}.rule.{end}",
+                                    f"criterion {c.key}: '{col}' is not in date_columns"))
+    for i, pair in enumerate(model.date_order):
+        for col in pair:
+            if col not in dates:
+                out.append((f"date_order.{i}", f"'{col}' is not in date_columns"))
+    if model.drift:
+        for name in ("plan_start", "plan_end"):
+            col = getattr(model.drift, name)
+            if col not in dates:
+                out.append((f"drift.{name}", f"'{col}' is not in date_columns"))
+        rc = model.drift.review_criterion
+        if rc is not None and rc not in seen:
+            out.append(("drift.review_criterion", f"'{rc}' is not a criterion of the profile"))
+    return out
 
 
 @dataclass(frozen=True)
@@ -322,11 +328,14 @@ def load_profile(name_or_path: str | Path) -> Profile:
         raise ProfileError(_format_pydantic(exc, path)) from None
     from qa_lib import computed  # the registry of computed criteria (same floor)
 
-    for c in (c for m in model.measures for c in m.criteria if c.rule):
-        if c.rule.function not in computed.REGISTRY:
-            raise ProfileError(
-                f"Profile file {path} is not valid:\n  field 'measures.{c.key}.rule.function': "
-                f"no computed criterion called '{c.rule.function}' is registered "
-                f"(known: {', '.join(sorted(computed.REGISTRY))})"
-            )
+    issues = cross_check(model)
+    for i, m in enumerate(model.measures):
+        for j, c in enumerate(m.criteria):
+            if c.rule and c.rule.function not in computed.REGISTRY:
+                issues.append((f"measures.{i}.criteria.{j}.rule.function",
+                               f"no computed criterion called '{c.rule.function}' is registered "
+                               f"(known: {', '.join(sorted(computed.REGISTRY))})"))
+    if issues:
+        lines = "\n".join(f"  field '{f}': {msg}" for f, msg in issues)
+        raise ProfileError(f"Profile file {path} is not valid:\n{lines}")
     return Profile(model=model, path=path)

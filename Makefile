@@ -1,0 +1,35 @@
+# qa-audit: two commands on a fresh machine (Python 3.11, make, git, node, apt):
+#   make demo   sets up .venv and runs a full synthetic audit round
+#   make test   sets up .venv and runs the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint venv templates clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: venv
+	$(BIN)/qa-audit demo --out reports
+
+test: venv
+	$(BIN)/ruff check qa_lib tests benchmarks
+	$(BIN)/pytest
+
+lint: venv
+	$(BIN)/ruff check qa_lib tests benchmarks
+
+# Regenerate the committed audit tools and example round from the profiles.
+templates: venv
+	$(BIN)/qa-audit template --profile halton --all-partners --out audit_templates/halton
+	rm -rf audit_templates/example_round && $(BIN)/python -c "from qa_lib.profile import load_profile; from qa_lib.synthetic import make_demo_returns; make_demo_returns(load_profile('halton'), 'audit_templates/example_round/halton-2026-Q3', cases=12, partners=['Children\'s Social Care', 'Health Visiting', 'Cheshire Police'], quality=[0.75, 0.9, 0.45])"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache demo_returns

@@ -1,0 +1,48 @@
+"""Shared fixtures: the Halton profile and returns built in code through real templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from qa_lib.excel_template import slugify, write_template
+from qa_lib.profile import Profile, load_profile
+
+TODAY = dt.date(2026, 11, 2)  # the reference "today" used by tests (a Monday)
+
+
+@pytest.fixture(scope="session")
+def halton() -> Profile:
+    return load_profile("halton")
+
+
+def write_return(folder: Path, profile: Profile, rows: list[dict], partner: str | None = None,
+                 name: str | None = None) -> Path:
+    """Fill a freshly generated audit template with ``rows`` (dicts of key -> value), as a
+    partner would with Excel, and save it in ``folder``. Returns the workbook's path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    partner = partner or (rows[0].get("partner") if rows else profile.partners[0])
+    path = folder / (name or f"{slugify(str(partner))}.xlsx")
+    write_template(profile, path, None)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Audit"]
+    header = {c.value: c.column for c in ws[1]}
+    for r, row in enumerate(rows, start=2):
+        for key, value in row.items():
+            ws.cell(row=r, column=header[key], value=value)
+    wb.save(path)
+    return path
+
+
+def base_row(case_ref: str = "HAL-0001", partner: str = "Cheshire Police", **answers) -> dict:
+    """A valid row with every context value filled and no criteria answered."""
+    row = {
+        "case_ref": case_ref, "partner": partner, "audit_date": dt.date(2026, 10, 15),
+        "age_band": "5-10", "plan_type": "Child Protection", "neglect_types": "Physical",
+        "overall_grade": "Good",
+    }
+    row.update(answers)
+    return row
