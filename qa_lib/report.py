@@ -242,19 +242,26 @@ def partnership_first_screen(data: RoundData) -> str:
             + _left_out(data, None) + _contents(SECTIONS_PARTNERSHIP))
 
 
+def heatmap_table(data: RoundData, links: dict[str, str] | None = None) -> str:
+    """Mean score and band by partner and measure, as a table (partner names optionally linked)."""
+    hm = agg.heatmap(data.scored, data.profile)
+    cells = hm.astype(object)
+    for c in hm.columns:
+        cells[c] = [f"{fr.fmt_number(v)} {fr.band_badge(data.profile.band_of(v))}" for v in hm[c]]
+    cells = cells.reset_index()
+    names = [escape(p) for p in cells["Partner"]]
+    if links:
+        names = [f'<a href="{escape(links[p], quote=True)}">{escape(p)}</a>' if p in links
+                 else escape(p) for p in cells["Partner"]]
+    cells["Partner"] = names
+    return fr.table(cells, "Mean score and band by partner and measure", row_header="Partner",
+                    html_columns=["Partner", *hm.columns])
+
+
 def heatmap_section(data: RoundData) -> str:
     """Heatmap of partners by measure, with the same figures as a table."""
-    hm = agg.heatmap(data.scored, data.profile)
-    chart = charts.heatmap(hm, data.profile)
-    tab = hm.copy()
-    cells = tab.copy().astype(object)
-    for c in tab.columns:
-        cells[c] = [f"{fr.fmt_number(v)} {fr.band_badge(data.profile.band_of(v))}"
-                    for v in tab[c]]
-    cells = cells.reset_index()
-    return (fr.heading("Partners by measure", 2, "heatmap") + chart.html()
-            + fr.table(cells, "Mean score and band by partner and measure", row_header="Partner",
-                       html_columns=list(tab.columns)))
+    chart = charts.heatmap(agg.heatmap(data.scored, data.profile), data.profile)
+    return fr.heading("Partners by measure", 2, "heatmap") + chart.html() + heatmap_table(data)
 
 
 def partnership_measures(data: RoundData) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from qa_lib import __version__, render
+from qa_lib import __version__, render, report
 from qa_lib import aggregate as agg
 from qa_lib import fragments as fr
 from qa_lib.excel_summary import write_summary
@@ -212,12 +212,17 @@ def _summary_views(data, profile: Profile) -> dict:
     }
 
 
-def _index_page(folder: Path, round_id: str, profile: Profile, partners: list[tuple[str, str]],
-                v: Validated, result: RoundResult) -> str:
+def _index_page(data, round_id: str, profile: Profile, partners: list[tuple[str, str]],
+                result: RoundResult) -> str:
     rows = "".join(f'<li><a href="{escape(href, quote=True)}">{escape(name)}</a> '
                    f"(partner report)</li>" for name, href in partners)
     body = [fr.heading("Reports", 2),
             f'<ul><li><a href="partnership.html">Partnership report</a></li>{rows}</ul>',
+            fr.heading("At a glance", 2),
+            report.heatmap_table(data, dict(partners)),
+            fr.paragraph("Mean measure scores out of 100. Each partner report gives the number "
+                         "of cases behind every figure and marks figures resting on 1 to 5 "
+                         "cases."),
             fr.heading("Data", 2),
             '<ul><li><a href="validation.html">Validation report</a> (every problem found; '
             '<a href="validation.xlsx">as Excel</a>)</li>'
@@ -321,7 +326,7 @@ def run_round(profile: Profile | str, round_id: str, inputs: Path | str, out: Pa
             result.status = "partial"
         links = [(p, f"partner-{slugify(p)}.html") for p in partners
                  if f"partner-{slugify(p)}.html" in pages]
-        (tmp / "index.html").write_text(_index_page(tmp, round_id, profile, links, v, result),
+        (tmp / "index.html").write_text(_index_page(data, round_id, profile, links, result),
                                         encoding="utf-8")
         finished = dt.datetime.now().isoformat(timespec="seconds")
         params = {"profile": profile.name, "round": round_id, "inputs": str(inputs),
