@@ -138,9 +138,11 @@ def _show(v: object) -> str:
 
 
 class _FileRefused(Exception):
-    def __init__(self, code: str, message: str, fix: str, sheet: str | None = None):
+    def __init__(self, code: str, message: str, fix: str, sheet: str | None = None,
+                 column: str | None = None):
         super().__init__(message)
         self.code, self.message, self.fix, self.sheet = code, message, fix, sheet
+        self.column = column
 
 
 def _read_sheets(path: Path, data: bytes) -> dict[str, pd.DataFrame]:
@@ -251,7 +253,8 @@ def _read_one(path: Path, data: bytes, profile: Profile, aliases: dict[str, str]
     if missing:
         msgs = []
         for c in missing:
-            near = difflib.get_close_matches(c.key, list(unknown_names), n=1, cutoff=0.6)
+            near = difflib.get_close_matches(normalise_header(c.key), list(unknown_names), n=1,
+                                             cutoff=0.6)
             hint = ""
             if near:
                 j, u = unknown_names[near[0]]
@@ -261,7 +264,7 @@ def _read_one(path: Path, data: bytes, profile: Profile, aliases: dict[str, str]
             "F07", f"Required column{'s' if len(msgs) > 1 else ''} missing from the header row "
             f"(row {hrow + 1}): {'; '.join(msgs)}.",
             "Rename the column to its key as in the audit template, or copy the rows into a "
-            "fresh template.", sheet=sheet)
+            "fresh template.", sheet=sheet, column=", ".join(c.key for c in missing))
     known = [c.key for c in profile.columns if c.key not in mapping]
     for j, u in unknown:
         near = difflib.get_close_matches(normalise_header(u), known, n=1, cutoff=0.6)
@@ -319,7 +322,7 @@ def read_returns(inputs: Path | str, profile: Profile) -> Ingested:
         except _FileRefused as r:
             src.status = "refused"
             problems.append(Problem(ERROR, r.code, r.message, r.fix, file=path.name,
-                                    sheet=r.sheet))
+                                    sheet=r.sheet, column=r.column))
             continue
         src.sheet, src.header_row, src.rows = sheet, hrow, len(frame)
         if frame.empty:

@@ -193,10 +193,15 @@ def duplicate_case_partner(t: pd.DataFrame, ctx: Context):
     rows = where.groupby(["case_ref", "partner"])["_row"].apply(
         lambda s: ", ".join(str(r) for r in s))
     msg = pd.Series(None, index=t.index, dtype=object)
+    personal = pd.Series(False, index=t.index)
     for i, r in where.iterrows():
-        msg[i] = (f"Case {r['case_ref']} appears more than once for {r['partner']} "
+        shown = r["case_ref"]
+        if identifier_kind(shown):  # refused by V03 too; never repeat it here
+            shown, personal[i] = "[withheld]", True
+        msg[i] = (f"Case {shown} appears more than once for {r['partner']} "
                   f"(rows {rows[(r['case_ref'], r['partner'])]}).")
-    yield Failure(mask, "case_ref", msg)
+    yield Failure(mask & ~personal, "case_ref", msg)
+    yield Failure(mask & personal, "case_ref", msg, withhold_value=True)
 
 
 # --------------------------------------------------------------------------- runner

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import TODAY, base_row, write_return
 from openpyxl.utils import get_column_letter
 
+from conftest import TODAY, base_row, write_return
 from qa_lib.ingest import read_returns
 from qa_lib.problems import ERROR, NOTE, Problem
 from qa_lib.validate import Validated, validate
@@ -141,7 +141,8 @@ def test_unknown_partner_gets_near_miss_suggestion(tmp_path, halton):
 
 
 def test_answer_that_is_not_an_answer(tmp_path, halton):
-    path = write_return(tmp_path, halton, [base_row("HAL-0001", TU3="Yes"), base_row("HAL-0002", TU3="Maybe")])
+    path = write_return(tmp_path, halton, [base_row("HAL-0001", TU3="Yes"),
+                                           base_row("HAL-0002", TU3="Maybe")])
 
     v = run(tmp_path, halton)
 
@@ -173,7 +174,8 @@ def test_na_where_the_criterion_does_not_allow_it(tmp_path, halton):
 
 
 def test_answer_variant_is_normalised_with_a_note(tmp_path, halton):
-    path = write_return(tmp_path, halton, [base_row("HAL-0001", TU3=" y "), base_row("HAL-0002", TU3="Maybe")])
+    path = write_return(tmp_path, halton, [base_row("HAL-0001", TU3=" y "),
+                                           base_row("HAL-0002", TU3="Maybe")])
 
     v = run(tmp_path, halton)
 
@@ -188,6 +190,23 @@ def test_answer_variant_is_normalised_with_a_note(tmp_path, halton):
     t = v.table
     assert t.loc[(t["_file"] == path.name) & (t["_row"] == 2), "TU3"].iloc[0] == "Yes"
     assert_cell_error(v, path, 3, "TU3", "A02")
+
+
+@pytest.mark.parametrize(("written", "note"), [("N/A", False), ("NA", True), ("n/a", True)])
+def test_na_is_kept_as_an_answer_not_read_as_blank(tmp_path, halton, written, note):
+    path = write_return(tmp_path, halton, [base_row("HAL-0001", TU2=written),
+                                           base_row("HAL-0002", TU1=written)])
+
+    v = run(tmp_path, halton)
+
+    t = v.table
+    assert t.loc[(t["_file"] == path.name) & (t["_row"] == 2), "TU2"].iloc[0] == "N/A"
+    assert_good(v, path, 2)
+    notes = [(p.code, p.column) for p in v.notes if p.file == path.name and p.row == 2]
+    assert notes == ([("N10", "TU2")] if note else [])
+    # the same answer on TU1, which has no N/A, is refused rather than counted as missing
+    p = assert_cell_error(v, path, 3, "TU1", "V05")
+    assert p.value == "N/A"
 
 
 # --------------------------------------------------------------------------- dates
