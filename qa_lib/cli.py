@@ -102,7 +102,8 @@ def _report(res) -> int:
 
 
 def _cmd_validate(a) -> int:
-    from qa_lib.round import validate_only, validation_summary
+    from qa_lib.round import validate_only
+    from qa_lib.validation_report import validation_summary
 
     v = validate_only(a.profile, a.inputs, a.today)
     print(validation_summary(v))

@@ -30,11 +30,12 @@ from qa_lib.excel_summary import write_summary
 from qa_lib.excel_template import slugify
 from qa_lib.ingest import read_returns
 from qa_lib.manifest import Timer, build_manifest, write_manifest
-from qa_lib.problems import HEADINGS, problems_frame
+from qa_lib.problems import problems_frame
 from qa_lib.profile import Profile, load_profile
 from qa_lib.round_data import load_round, write_round_data
 from qa_lib.score import score
 from qa_lib.validate import Validated, validate
+from qa_lib.validation_report import validation_summary, write_validation
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 KERNEL_NAME = "qa-audit-round"
@@ -104,71 +105,6 @@ def execute_notebook(src: Path, dst: Path, parameters: dict, kernel: str,
     pm.execute_notebook(str(src), str(dst), parameters=parameters, kernel_name=kernel,
                         cwd=str(dst.parent), progress_bar=False, log_output=False,
                         execution_timeout=timeout, start_timeout=120)
-
-
-# --------------------------------------------------------------------------- validation pages
-
-
-def validation_summary(v: Validated) -> str:
-    """A few lines for the terminal."""
-    errs, notes = v.errors, v.notes
-    lines = [f"{len(v.table)} rows read from {len({*v.table['_file']})} file(s); "
-             f"{len(errs)} error(s), {len(notes)} note(s)."]
-    by_file: dict[str, int] = {}
-    for p in errs:
-        by_file[p.file] = by_file.get(p.file, 0) + 1
-    for f, n in sorted(by_file.items()):
-        lines.append(f"  {f}: {n} error(s)")
-    for p in errs[:10]:
-        where = f"{p.file}"
-        if p.sheet:
-            where += f", sheet {p.sheet}"
-        if p.row:
-            where += f", row {p.row}"
-        if p.column:
-            where += f", column {p.column}" + (f" ({p.letter})" if p.letter else "")
-        lines.append(f"  - {where}: {p.message}")
-    if len(errs) > 10:
-        lines.append(f"  ... and {len(errs) - 10} more: see the validation report.")
-    return "\n".join(lines)
-
-
-def write_validation(folder: Path, v: Validated, round_id: str, profile: Profile) -> None:
-    """validation.html and validation.xlsx: every problem, grouped by file and partner."""
-    pf = problems_frame(v.problems)
-    shown = pf.rename(columns=HEADINGS)
-    with pd.ExcelWriter(folder / "validation.xlsx", engine="openpyxl") as xw:
-        shown.to_excel(xw, sheet_name="Problems", index=False)
-        ws = xw.sheets["Problems"]
-        ws.freeze_panes = "A2"
-        for col, width in zip("ABCDEFGHIJK", (9, 7, 24, 34, 10, 9, 22, 8, 24, 70, 60),
-                              strict=True):
-            ws.column_dimensions[col].width = width
-    n_err, n_note = len(v.errors), len(v.notes)
-    parts = [fr.heading("Summary", 2), fr.definition_list([
-        ("Round", round_id), ("Profile", f"{profile.name}, version {profile.version}"),
-        ("Rows read", str(len(v.table))), ("Rows with errors", str(len(v.excluded))),
-        ("Errors", str(n_err)), ("Notes", str(n_note))])]
-    if n_err:
-        parts.append(fr.callout(fr.paragraph(
-            "Errors must be fixed in the partner's return (or the row is left out with "
-            "--allow-partial). Each table below is one file: forward it to the partner who "
-            "sent it."), "warning", "Errors found."))
-    else:
-        parts.append(fr.callout(fr.paragraph("No errors: every row can be scored."), "info"))
-    cols = ["Severity", "Code", "Sheet", "Excel row", "Column", "Column letter", "Value found",
-            "What is wrong", "How to fix it"]
-    for (file, partner), g in shown.groupby(
-            [shown["File"], shown["Partner"].fillna("")], sort=True, dropna=False):
-        title = f"{file}" + (f" ({partner})" if partner else "")
-        parts.append(fr.heading(title, 2))
-        parts.append(fr.table(g[cols], f"Problems in {title}", number_columns={"Excel row": 0}))
-    if pf.empty:
-        parts.append(fr.paragraph("No problems were found."))
-    html = render.page(f"Validation report: {round_id}", f"Validation report, round {round_id}",
-                       "".join(parts), subheading=profile.title, back_link=None,
-                       profile_line=f"profile {profile.name} {profile.version}")
-    (folder / "validation.html").write_text(html, encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- outputs
@@ -279,7 +215,7 @@ def run_round(profile: Profile | str, round_id: str, inputs: Path | str, out: Pa
             ing = read_returns(inputs, profile)
         with timer.stage("validate"):
             v = validate(ing, profile, today)
-        write_validation(tmp, v, round_id, profile)
+        write_validation(tmp, v, ing.files, round_id, profile)
         result = RoundResult("complete", final, v, rows_read=len(v.table))
         result.rows_left_out = int((~v.row_ok).sum())
         progress(validation_summary(v))

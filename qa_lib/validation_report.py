@@ -1,0 +1,125 @@
+"""The validation report: every problem found, for the people who fix them.
+
+``validation.html`` opens with a summary and a table of files, then gives one
+section per file (so the audit lead can forward each partner its own list);
+``validation.xlsx`` holds the same problems as one filterable sheet plus the
+file table. The terminal gets a short summary.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from qa_lib import fragments as fr
+from qa_lib import render
+from qa_lib.ingest import SourceFile
+from qa_lib.problems import HEADINGS, problems_frame
+from qa_lib.profile import Profile
+from qa_lib.validate import Validated
+
+PROBLEM_COLUMNS = ["Severity", "Code", "Sheet", "Excel row", "Column", "Column letter",
+                   "Value found", "What is wrong", "How to fix it"]
+
+
+def validation_summary(v: Validated) -> str:
+    """A few lines for the terminal: counts, errors per file, the first ten errors."""
+    errs, notes = v.errors, v.notes
+    lines = [f"{len(v.table)} rows read from {v.table['_file'].nunique()} file(s); "
+             f"{len(errs)} error(s), {len(notes)} note(s)."]
+    by_file: dict[str, int] = {}
+    for p in errs:
+        by_file[p.file] = by_file.get(p.file, 0) + 1
+    for f, n in sorted(by_file.items()):
+        lines.append(f"  {f}: {n} error(s)")
+    for p in errs[:10]:
+        where = f"{p.file}"
+        if p.sheet:
+            where += f", sheet {p.sheet}"
+        if p.row:
+            where += f", row {p.row}"
+        if p.column:
+            where += f", column {p.column}" + (f" ({p.letter})" if p.letter else "")
+        lines.append(f"  - {where}: {p.message}")
+    if len(errs) > 10:
+        lines.append(f"  ... and {len(errs) - 10} more: see the validation report.")
+    return "\n".join(lines)
+
+
+def file_table(v: Validated, files: list[SourceFile]) -> pd.DataFrame:
+    """One row per input file: its partner(s), rows read, rows with errors, errors, notes."""
+    pf = problems_frame(v.problems)
+    t = v.table
+    rows = []
+    for f in files:
+        mine = t[t["_file"] == f.name]
+        partners = sorted(mine["partner"].dropna().unique())
+        probs = pf[pf["file"] == f.name]
+        bad_rows = int((~v.row_ok[mine.index]).sum()) if len(mine) else 0
+        rows.append({
+            "File": f.name, "Partner": "; ".join(partners) or "unknown",
+            "Status": {"read": "read", "refused": "refused whole",
+                       "skipped": "skipped"}.get(f.status, f.status),
+            "Rows read": len(mine), "Rows with errors": bad_rows,
+            "Errors": int((probs["severity"] == "error").sum()),
+            "Notes": int((probs["severity"] == "note").sum()),
+        })
+    return pd.DataFrame(rows, columns=["File", "Partner", "Status", "Rows read",
+                                       "Rows with errors", "Errors", "Notes"])
+
+
+def write_validation(folder: Path, v: Validated, files: list[SourceFile], round_id: str,
+                     profile: Profile) -> None:
+    """Write validation.html and validation.xlsx into ``folder``."""
+    pf = problems_frame(v.problems)
+    shown = pf.rename(columns=HEADINGS)
+    ft = file_table(v, files)
+    with pd.ExcelWriter(folder / "validation.xlsx", engine="openpyxl") as xw:
+        shown.to_excel(xw, sheet_name="Problems", index=False)
+        ws = xw.sheets["Problems"]
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = ws.dimensions
+        for col, width in zip("ABCDEFGHIJK", (9, 7, 24, 34, 10, 9, 22, 8, 24, 70, 60),
+                              strict=True):
+            ws.column_dimensions[col].width = width
+        ft.to_excel(xw, sheet_name="Files", index=False)
+        xw.sheets["Files"].column_dimensions["A"].width = 40
+        xw.sheets["Files"].column_dimensions["B"].width = 30
+    n_err, n_note = len(v.errors), len(v.notes)
+    parts = [fr.heading("Summary", 2), fr.definition_list([
+        ("Round", round_id), ("Profile", f"{profile.name}, version {profile.version}"),
+        ("Files", str(len(files))), ("Rows read", str(len(v.table))),
+        ("Rows with errors", str(len(v.excluded))), ("Errors", str(n_err)),
+        ("Notes", str(n_note))])]
+    if n_err:
+        parts.append(fr.callout(fr.paragraph(
+            "Errors must be fixed in the partner's return, or the row is left out when the "
+            "round is run with --allow-partial. Each section below is one file: forward it to "
+            "the partner who sent it. Notes need no action."), "warning", "Errors found."))
+    else:
+        parts.append(fr.callout(fr.paragraph("No errors: every row can be scored. Notes "
+                                             "need no action."), "info"))
+    parts.append(fr.table(ft, "Files read", row_header="File",
+                          number_columns={c: 0 for c in ("Rows read", "Rows with errors",
+                                                         "Errors", "Notes")}))
+    order = ft.sort_values(["Errors", "File"], ascending=[False, True])
+    for _, f in order.iterrows():
+        g = shown[shown["File"] == f["File"]]
+        if g.empty:
+            continue
+        title = f"{f['File']} ({f['Partner']})"
+        parts.append(fr.heading(title, 2))
+        parts.append(fr.paragraph(f"{f['Errors']} error(s), {f['Notes']} note(s)."))
+        parts.append(fr.table(g[PROBLEM_COLUMNS], f"Problems in {f['File']}",
+                              number_columns={"Excel row": 0}))
+    other = shown[~shown["File"].isin(ft["File"])]
+    if len(other):
+        parts.append(fr.heading("Problems for the whole round", 2))
+        parts.append(fr.table(other[PROBLEM_COLUMNS], "Problems for the whole round"))
+    if pf.empty:
+        parts.append(fr.paragraph("No problems were found."))
+    html = render.page(f"Validation report: {round_id}", f"Validation report, round {round_id}",
+                       "".join(parts), subheading=profile.title,
+                       profile_line=f"profile {profile.name} {profile.version}")
+    (folder / "validation.html").write_text(html, encoding="utf-8")
