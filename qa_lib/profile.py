@@ -50,13 +50,20 @@ class Rule(_Strict):
     params: dict[str, object] = Field(default_factory=dict)
 
 
+class Source(_Strict):
+    """Where in the strategy a criterion comes from: a section heading and a short quote."""
+
+    section: str = Field(min_length=2)
+    quote: str = Field(min_length=10, max_length=400)
+
+
 class Criterion(_Strict):
     key: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
     question: str = Field(min_length=3)
     weight: float = Field(gt=0)
     answers: tuple[Literal["Yes", "Partly", "No", "N/A"], ...] | None = None
     rule: Rule | None = None
-    source: str | None = None
+    source: Source | None = None
 
     @model_validator(mode="after")
     def _answers_or_rule(self) -> Criterion:
@@ -89,7 +96,7 @@ class RequiredWhen(_Strict):
 
 class ExtraColumn(_Strict):
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    type: Literal["text", "choice", "multi_choice", "grade"]
+    type: Literal["text", "choice", "multi_choice", "grade", "number"]
     question: str
     choices: tuple[str, ...] | None = None
     choices_from: Literal["tools", "partners"] | None = None
@@ -105,12 +112,22 @@ class Drift(_Strict):
     review_criterion: str | None = None
 
 
+class StrategyDocument(_Strict):
+    """The published strategy a profile is read from (file name as in shared/seeds)."""
+
+    title: str
+    period: str | None = None
+    file: str | None = None
+
+
 class ProfileModel(_Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
     title: str
     partnership: str
     strategy: str
-    version: str
+    version: str = Field(pattern=r"^\d+(\.\d+)*$")
+    source_document: StrategyDocument | None = None
+    plugins: tuple[str, ...] = ()  # Python files (relative to the profile) registering functions
     bands: tuple[Band, ...] = Field(min_length=2)
     partners: tuple[str, ...] = Field(min_length=1)
     tools: tuple[str, ...] = Field(min_length=1)
@@ -313,6 +330,26 @@ def resolve_profile_path(name_or_path: str | Path) -> Path:
     return candidate
 
 
+_PLUGINS: dict[Path, object] = {}
+
+
+def load_plugin(file: Path | str) -> object:
+    """Import an analyst's Python file once (it registers computed criteria by name)."""
+    import importlib.util
+
+    file = Path(file).resolve()
+    if file in _PLUGINS:
+        return _PLUGINS[file]
+    if not file.is_file():
+        raise FileNotFoundError(f"no such file: {file}")
+    name = f"qa_audit_plugin_{file.stem}_{abs(hash(str(file))):x}"
+    spec = importlib.util.spec_from_file_location(name, file)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    _PLUGINS[file] = module
+    return module
+
+
 def load_profile(name_or_path: str | Path) -> Profile:
     """Load and check a profile by shipped name or by path."""
     path = resolve_profile_path(name_or_path)
@@ -328,6 +365,12 @@ def load_profile(name_or_path: str | Path) -> Profile:
         raise ProfileError(_format_pydantic(exc, path)) from None
     from qa_lib import computed  # the registry of computed criteria (same floor)
 
+    for i, plugin in enumerate(model.plugins):
+        try:
+            load_plugin(path.parent / plugin)
+        except Exception as exc:
+            raise ProfileError(f"Profile file {path} is not valid:\n  field 'plugins.{i}': "
+                               f"could not load {plugin}: {type(exc).__name__}: {exc}") from None
     issues = cross_check(model)
     for i, m in enumerate(model.measures):
         for j, c in enumerate(m.criteria):
