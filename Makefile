@@ -6,7 +6,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint venv templates clean
+AXE    := node_modules/axe-core/axe.min.js
+
+.PHONY: demo test lint venv browser templates clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,10 +18,22 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# The accessibility and offline tests drive Debian's chromium with Playwright (never a
+# downloaded browser) and inject axe-core from npm. Installed once; later runs skip.
+browser: $(AXE)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium (once)..."; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(AXE)
+
 demo: venv
 	$(BIN)/qa-audit demo --out reports
 
-test: venv
+test: venv browser
 	$(BIN)/ruff check qa_lib tests benchmarks
 	$(BIN)/pytest
 
@@ -32,4 +46,4 @@ templates: venv
 	rm -rf audit_templates/example_round && $(BIN)/python -c "from qa_lib.profile import load_profile; from qa_lib.synthetic import make_demo_returns; make_demo_returns(load_profile('halton'), 'audit_templates/example_round/halton-2026-Q3', cases=12, partners=['Children\'s Social Care', 'Health Visiting', 'Cheshire Police'], quality=[0.75, 0.9, 0.45])"
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache demo_returns
+	rm -rf $(VENV) .pytest_cache .ruff_cache demo_returns node_modules

@@ -11,6 +11,8 @@ import pytest
 from qa_lib.excel_template import slugify, write_template
 from qa_lib.profile import Profile, load_profile
 
+pytest_plugins = ["browser"]  # the `browser` fixture (Debian's chromium via Playwright)
+
 TODAY = dt.date(2026, 11, 2)  # the reference "today" used by tests (a Monday)
 
 

@@ -1,0 +1,65 @@
+"""Every page of a round, in a real browser: no axe-core violations at WCAG 2.2 AA, offline."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+import pytest
+
+from browser import axe_violations, open_offline
+from qa_lib.profile import load_profile
+from qa_lib.round import run_round
+from qa_lib.synthetic import make_demo_returns
+
+TODAY_DEMO = dt.date(2026, 10, 30)
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory):
+    """A small partial round (so every kind of page and warning is present)."""
+    halton = load_profile("halton")
+    root = tmp_path_factory.mktemp("browser")
+    demo = make_demo_returns(halton, root / "returns", cases=14, seed=7,
+                             partners=["Children's Social Care", "Health Visiting", "Housing"],
+                             quality=[0.8, 0.9, 0.3])
+    wb = openpyxl.load_workbook(demo.returns / "housing.xlsx")
+    ws = wb["Audit"]
+    header = {c.value: c.column for c in ws[1]}
+    ws.cell(row=3, column=header["TU3"], value="Maybe")  # one bad row: a partial round
+    wb.save(demo.returns / "housing.xlsx")
+    res = run_round(halton, "2026-Q3", demo.returns, root / "reports", today=TODAY_DEMO,
+                    allow_partial=True, progress=lambda s: None)
+    assert res.status == "partial", res.failed
+    return sorted(res.folder.glob("*.html"))
+
+
+def test_round_has_every_page(pages):
+    names = {p.name for p in pages}
+    assert {"index.html", "partnership.html", "validation.html",
+            "partner-housing.html"} <= names
+
+
+@pytest.mark.parametrize("name", ["index.html", "partnership.html", "validation.html",
+                                  "partner-housing.html", "partner-health-visiting.html"])
+def test_no_axe_violations(browser, pages, name):
+    path = next(p for p in pages if p.name == name)
+    page, _ = open_offline(browser, path)
+    violations = axe_violations(page)
+    page.context.close()
+    assert violations == [], violations
+
+
+@pytest.mark.parametrize("name", ["index.html", "partnership.html", "validation.html",
+                                  "partner-housing.html"])
+def test_offline_and_images_render(browser, pages, name):
+    path = next(p for p in pages if p.name == name)
+    page, attempted = open_offline(browser, path)
+    images = page.evaluate(
+        "() => Array.from(document.images).map(i => [i.complete && i.naturalWidth > 0, i.alt])")
+    page.context.close()
+    assert attempted == []
+    assert all(ok for ok, _ in images), images
+    assert all(alt and len(alt) > 30 for _, alt in images)
+    if name.startswith("partner-"):
+        assert len(images) >= 3
