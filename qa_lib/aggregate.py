@@ -259,6 +259,7 @@ def data_quality(scored: pd.DataFrame, profile: Profile, problems: pd.DataFrame,
             "% missing": 100.0 * missing / applicable if applicable else np.nan,
             "Measures with insufficient evidence": insuff,
             "Notes (values normalised)": int((pp["severity"] == "note").sum()) if len(pp) else 0,
+            "Personal details redacted": int(g["redactions"].sum()) if "redactions" in g else 0,
         })
     return pd.DataFrame(rows)
 
@@ -270,3 +271,14 @@ def partners_in_round(scored: pd.DataFrame, excluded: pd.DataFrame, profile: Pro
     if len(excluded):
         seen |= set(excluded["partner"].dropna())
     return [p for p in profile.partners if p in seen]
+
+
+def narrative(scored: pd.DataFrame, column: str, partner: str | None = None) -> pd.DataFrame:
+    """The (already redacted) free text of one column, with case and age band, non-empty only."""
+    g = scored if partner is None else scored[scored["partner"] == partner]
+    if column not in g:
+        return pd.DataFrame(columns=["Case", "Age band", "Partner", "Text"])
+    g = g[g[column].notna() & (g[column].astype(str).str.strip() != "")]
+    out = pd.DataFrame({"Case": g["case_ref"], "Age band": g["age_band"], "Partner": g["partner"],
+                        "Text": g[column].astype(str)})
+    return out.sort_values(["Partner", "Case"]).reset_index(drop=True)

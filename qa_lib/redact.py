@@ -118,3 +118,28 @@ def redact(text: str) -> tuple[str, int]:
     out = sub(_TITLED, out)
     out = sub(_names_re(), out, keep=lambda m: not m.group(0)[0].isupper())
     return out, count
+
+
+def redact_columns(table, columns) -> tuple[object, object]:
+    """Redact every free-text column of a table; returns (new table, redactions per row)."""
+    import pandas as pd
+
+    out = table.copy()
+    counts = pd.Series(0, index=table.index, dtype=int)
+    for col in columns:
+        if col not in out:
+            continue
+        cache: dict[str, tuple[str, int]] = {}
+        texts, n = [], []
+        for v in out[col].tolist():
+            if not isinstance(v, str) or not v:
+                texts.append(v)
+                n.append(0)
+                continue
+            if v not in cache:
+                cache[v] = redact(v)
+            texts.append(cache[v][0])
+            n.append(cache[v][1])
+        out[col] = pd.Series(texts, index=out.index, dtype=object)
+        counts += pd.Series(n, index=out.index, dtype=int)
+    return out, counts

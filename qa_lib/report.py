@@ -21,7 +21,8 @@ SECTIONS_PARTNER = [
     ("headline", "Headline"), ("comparison", "Against the partnership"),
     ("bands", "Cases in each band"), ("criteria", "Criteria in detail"),
     ("timeliness", "Timescales"), ("moderation", "Cases flagged for moderation"),
-    ("drift", "Drift"), ("data-quality", "Data quality"), ("method", "Method"),
+    ("drift", "Drift"), ("voice", "The child's voice"), ("narrative", "What the auditors said"),
+    ("data-quality", "Data quality"), ("method", "Method"),
 ]
 SECTIONS_PARTNERSHIP = [
     ("heatmap", "Partners by measure"), ("measures", "Partnership figures"),
@@ -173,11 +174,13 @@ def data_quality_section(data: RoundData, partner: str | None) -> str:
         "Missing answers are blank cells where an answer was expected; they are left out of "
         "scores. A measure with fewer than half of its applicable criteria answered is not "
         "scored (insufficient evidence). Notes are values the toolkit read in a standard "
-        "form, such as 'y' read as 'Yes'.")
+        "form, such as 'y' read as 'Yes'. Personal details redacted counts the names, dates, "
+        "addresses and other identifiers removed from the free text.")
         + fr.table(dq, "Data quality by partner", row_header="Partner",
                    number_columns={"Rows scored": 0, "Rows left out": 0, "Missing answers": 0,
                                    "% missing": 1, "Measures with insufficient evidence": 0,
-                                   "Notes (values normalised)": 0}))
+                                   "Notes (values normalised)": 0,
+                                   "Personal details redacted": 0}))
 
 
 def method_section(data: RoundData) -> str:
@@ -304,3 +307,45 @@ def apart_section(data: RoundData) -> str:
         "measure: the subgroup may wish to look at how the agencies see the child differently.")
         + fr.table(ap, "Cases where partners are two or more bands apart", row_header="Case",
                    number_columns={"Bands apart": 0}, empty="No case."))
+
+
+NARRATIVE = [("strengths", "Strengths"), ("areas_for_improvement", "Areas for improvement"),
+             ("recommended_actions", "Recommended actions")]
+
+
+def narrative_section(data: RoundData, partner: str | None) -> str:
+    """What auditors wrote: strengths, areas for improvement, recommended actions (redacted)."""
+    out = [fr.heading("What the auditors said", 2, "narrative"), fr.paragraph(
+        "In the auditors' own words, after the personal-data scan: names, dates, addresses, "
+        "phone numbers, e-mail addresses and NHS numbers are replaced with [redacted].")]
+    for col, title in NARRATIVE:
+        nar = agg.narrative(data.scored, col, partner)
+        if partner:
+            nar = nar.drop(columns=["Partner"])
+        out.append(fr.heading(title, 3))
+        out.append(fr.table(nar, f"{title} ({partner or 'all partners'})", row_header="Case",
+                            empty="Nothing recorded."))
+    return "".join(out)
+
+
+def child_voice_section(data: RoundData, partner: str | None) -> str:
+    """Short redacted quotes of what children said, so their experience is heard."""
+    nar = agg.narrative(data.scored, "child_voice_excerpt", partner)
+    out = [fr.heading("The child's voice", 2, "voice"), fr.paragraph(
+        "What children told the professionals working with them, as recorded by the auditor "
+        "(after the personal-data scan). The strategies ask that the child's lived experience "
+        "is heard, not only scored.")]
+    if nar.empty:
+        out.append(fr.paragraph("No excerpt of the child's voice was recorded in this round."))
+        return "".join(out)
+    items = []
+    for _, r in nar.head(12).iterrows():
+        who = f"Case {r['Case']}, age band {r['Age band'] or 'not recorded'}"
+        if not partner:
+            who += f", {r['Partner']}"
+        items.append(f'<blockquote class="voice"><p>{escape(r["Text"])}</p>'
+                     f"<footer>{escape(who)}</footer></blockquote>")
+    out.append("".join(items))
+    if len(nar) > 12:
+        out.append(fr.paragraph(f"{len(nar) - 12} more excerpts are in summary.xlsx."))
+    return "".join(out)

@@ -31,7 +31,8 @@ from qa_lib.excel_template import slugify
 from qa_lib.ingest import read_returns
 from qa_lib.manifest import Timer, build_manifest, write_manifest
 from qa_lib.problems import problems_frame
-from qa_lib.profile import Profile, load_profile
+from qa_lib.profile import FREE_TEXT, Profile, load_profile
+from qa_lib.redact import redact_columns
 from qa_lib.round_data import load_round, write_round_data
 from qa_lib.score import score
 from qa_lib.validate import Validated, validate
@@ -225,8 +226,13 @@ def run_round(profile: Profile | str, round_id: str, inputs: Path | str, out: Pa
             result.status, result.folder = "refused", target
             result.seconds = time.perf_counter() - t_start
             return result
+        with timer.stage("redact"):
+            clean, redactions = redact_columns(v.valid_table, FREE_TEXT)
         with timer.stage("score"):
-            scored = score(v.valid_table, profile)
+            scored = score(clean, profile)
+            for col in FREE_TEXT:
+                scored[col] = clean[col].to_numpy()
+            scored["redactions"] = redactions.to_numpy()
         result.rows_scored = len(scored)
         if not len(scored):
             raise RoundError("No row could be scored: see the validation report.")

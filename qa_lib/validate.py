@@ -19,8 +19,10 @@ import pandas as pd
 
 from qa_lib.ingest import INGEST_CODES, Ingested
 from qa_lib.problems import ERROR, NOTE, Problem
-from qa_lib.profile import Profile
-from qa_lib.redact import identifier_kind
+from qa_lib.profile import FREE_TEXT, Profile
+from qa_lib.redact import identifier_kind, redact
+
+PERSONAL_COLUMNS = ("case_ref", "auditor_role", *FREE_TEXT)
 
 
 @dataclass
@@ -247,6 +249,12 @@ def validate(ing: Ingested, profile: Profile, today: dt.date | None = None) -> V
                 f"{exc}); the round cannot be trusted until it runs.",
                 "Report this to the toolkit's maintainers with the validation report.",
                 file="(all files)", value=traceback.format_exc(limit=1).strip()[-200:]))
+    for p in problems:  # personal data never reaches the validation report
+        if p.value and p.column in PERSONAL_COLUMNS and p.value != "[withheld]":
+            text, n = redact(p.value)
+            if p.column == "case_ref" and (n or identifier_kind(p.value)):
+                text = "[withheld]"
+            p.value = text
     bad_rows = {(p.file, p.row) for p in problems if p.severity == ERROR and p.row is not None}
     crashed = any(p.file == "(all files)" for p in problems if p.severity == ERROR)
     keys = list(zip(t["_file"], t["_row"].astype(int), strict=True))
