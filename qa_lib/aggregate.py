@@ -60,9 +60,16 @@ def measure_figures(scored: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     return out
 
 
-def headline(scored: pd.DataFrame, profile: Profile, partner: str) -> pd.DataFrame:
-    """Each measure: the partner's score and band, the partnership's, and cases scored."""
+def headline(scored: pd.DataFrame, profile: Profile, partner: str,
+             history: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each measure: the partner's score and band, the partnership's, cases scored, and the
+    change since the last round (when an earlier round of the same profile exists)."""
     f = measure_figures(scored, profile)
+    last = None
+    if history is not None and len(history):
+        lr = sorted(history["round"].unique())[-1]
+        last = history[(history["round"] == lr) & (history["partner"] == partner)].set_index(
+            "measure")["mean"]
     mine = f[f["partner"] == partner].set_index("measure")
     allp = f[f["partner"] == PARTNERSHIP].set_index("measure")
     rows = []
@@ -79,6 +86,9 @@ def headline(scored: pd.DataFrame, profile: Profile, partner: str) -> pd.DataFra
             "Partnership band": allp.loc[m.key, "band"],
             "Difference": (me["mean"] - allp.loc[m.key, "mean"]) if me is not None else np.nan,
         })
+        if last is not None:
+            prev = last.get(m.key, np.nan)
+            rows[-1]["Change since last round"] = (me["mean"] - prev) if me is not None else np.nan
     return pd.DataFrame(rows)
 
 
@@ -282,3 +292,32 @@ def narrative(scored: pd.DataFrame, column: str, partner: str | None = None) -> 
     out = pd.DataFrame({"Case": g["case_ref"], "Age band": g["age_band"], "Partner": g["partner"],
                         "Text": g[column].astype(str)})
     return out.sort_values(["Partner", "Case"]).reset_index(drop=True)
+
+
+def trend(history: pd.DataFrame, scored: pd.DataFrame, profile: Profile, round_id: str,
+          partner: str | None = None) -> pd.DataFrame:
+    """Measures (rows) by rounds (columns): the partner's (or partnership's) mean score in each
+    earlier round and this one, and the change since the last round."""
+    who = partner or PARTNERSHIP
+    now = measure_figures(scored, profile)
+    now = now[now["partner"] == who].set_index("measure")["mean"]
+    out = pd.DataFrame(index=[m.key for m in profile.measures])
+    if len(history):
+        h = history[history["partner"] == who]
+        for r in sorted(history["round"].unique()):
+            out[r] = h[h["round"] == r].set_index("measure")["mean"].reindex(out.index)
+    out[round_id] = now.reindex(out.index)
+    earlier = [c for c in out.columns if c != round_id]
+    out["Change since last round"] = (out[round_id] - out[earlier[-1]]) if earlier else np.nan
+    out.index = [m.name for m in profile.measures]
+    out.index.name = "Measure"
+    return out
+
+
+def version_notes(history: pd.DataFrame, version: str) -> list[str]:
+    """Rounds scored with a different profile version than this one."""
+    if not len(history):
+        return []
+    v = history.drop_duplicates("round")[["round", "profile_version"]]
+    return [f"{r.round} was scored with profile version {r.profile_version}"
+            for r in v.itertuples() if str(r.profile_version) != str(version)]

@@ -169,3 +169,26 @@ def timeliness_chart(tl: pd.DataFrame, who: str) -> Chart:
     alt = f"Stacked bar chart of statutory timescales for {who}. " + "; ".join(parts) + "."
     return Chart(_png(fig), alt, f"Timescales met, late and overdue against statutory limits "
                  f"({who}).")
+
+
+LINE_STYLES = ["-", "--", "-.", ":"]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X"]
+SERIES = ["#1F4E79", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000"]
+
+
+def trend_chart(tr: pd.DataFrame, who: str) -> Chart:
+    """Lines: each measure's mean score across rounds (marker and dash differ, not only colour)."""
+    rounds = list(tr.columns)
+    fig, ax = plt.subplots(figsize=(7.5, 3.6))
+    for i, (name, row) in enumerate(tr.iterrows()):
+        ax.plot(rounds, row.to_numpy(dtype=float), label=name, color=SERIES[i % len(SERIES)],
+                ls=LINE_STYLES[i % len(LINE_STYLES)], marker=MARKERS[i % len(MARKERS)], lw=1.8)
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("Mean score")
+    for y in (50, 75, 90):
+        ax.axhline(y, color="#999999", lw=0.6, ls=":")
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
+    parts = [f"{name}: " + ", ".join(f"{r} {_fmt(v)}" for r, v in row.items())
+             for name, row in tr.iterrows()]
+    alt = f"Line chart of mean score by round for {who}. " + "; ".join(parts) + "."
+    return Chart(_png(fig), alt, f"Mean score by measure across rounds ({who}).")

@@ -48,7 +48,8 @@ def _parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="generate a synthetic round and run it")
     d.add_argument("--profile", default="halton")
-    d.add_argument("--round", default="2026-Q3")
+    d.add_argument("--rounds", type=int, default=3, choices=[1, 2, 3],
+                   help="how many quarterly rounds to build (default: %(default)s)")
     d.add_argument("--out", default="reports")
     d.add_argument("--returns", default="demo_returns", help="where the synthetic returns go")
     d.add_argument("--seed", type=int, default=2026)
@@ -114,21 +115,25 @@ def _cmd_demo(a) -> int:
     import shutil
 
     from qa_lib.round import run_round
-    from qa_lib.synthetic import make_demo_returns
+    from qa_lib.synthetic import demo_rounds
 
     profile = load_profile(a.profile)
-    returns = Path(a.returns) / profile.name / a.round
+    returns = Path(a.returns) / profile.name
     if returns.exists():
         shutil.rmtree(returns)  # the demo's own generated returns, never a partner's
-    demo = make_demo_returns(profile, returns, seed=a.seed, cases=a.cases)
-    print(f"Synthetic returns for {len(demo.partners)} partners and {demo.cases} cases in "
-          f"{returns} (strong: {demo.strong}; weak: {demo.weak}).")
-    round_id, n = a.round, 1
-    while (Path(a.out) / round_id).exists():  # a rerun goes to a new folder
-        n += 1
-        round_id = f"{a.round}-run{n}"
-    res = run_round(profile, round_id, returns, a.out, today=dt.date(2026, 10, 30))
-    return _report(res)
+    rounds = demo_rounds(profile, returns, seed=a.seed, cases=a.cases, rounds=a.rounds)
+    demo = rounds[-1][1]
+    print(f"Synthetic returns for {len(rounds)} round(s), {len(demo.partners)} partners and "
+          f"{demo.cases} cases each, in {returns} (strongest: {demo.strong}; weakest: "
+          f"{demo.weak}).")
+    code = 0
+    for round_id, d, today in rounds:
+        print(f"\n== Round {round_id} ==")
+        force = (Path(a.out) / round_id).exists()  # an earlier demo: moved aside, never lost
+        res = run_round(profile, round_id, d.returns, a.out, today=today, force=force)
+        code = max(code, _report(res))
+    print(f"\nAll rounds: {Path(a.out) / 'index.html'}")
+    return code
 
 
 def _cmd_profiles(a) -> int:

@@ -104,3 +104,48 @@ def within_calendar_months(table: pd.DataFrame, rule) -> Outcome:
     elapsed = (stop - start).astype("timedelta64[D]").astype(float)
     elapsed[np.isnat(start) | np.isnat(stop)] = np.nan
     return _deadline_outcome(start, end, audit, within, overdue, elapsed)
+
+
+@register("shorter_than_calendar_months")
+def shorter_than_calendar_months(table: pd.DataFrame, rule) -> Outcome:
+    """A period (a plan) lasted less than ``limit`` calendar months, optionally for some rows only.
+
+    For indicators such as "children subject to a child protection plan for 18 months or
+    more": a period that reaches the same date ``limit`` months after its start counts as
+    ``limit`` months or more, as the drift flag does. End present: credit 1 if the end is
+    before that date, else 0 (late). End absent: 0 (overdue) if the audit date has reached
+    it, else N/A (still in time). Applies only when the start date is present.
+
+    ``params`` may name a ``column`` and the ``values`` of it the rule applies to, e.g.
+    ``{column: plan_type, values: [Child Protection]}``; on other rows the criterion is
+    N/A (status "not applicable") and takes no part in the score. Without ``params`` it
+    applies to every row. ``elapsed`` is calendar days from start to end (or to the audit
+    date while open).
+    """
+    start, end, audit = (_dates(table, c) for c in (rule.start, rule.end, "audit_date"))
+    deadline = add_months(start, int(rule.limit))
+    ok_end = ~(np.isnat(end) | np.isnat(deadline))
+    within = np.zeros(start.shape, dtype=bool)
+    within[ok_end] = end[ok_end] < deadline[ok_end]
+    ok_audit = ~(np.isnat(audit) | np.isnat(deadline))
+    overdue = np.zeros(start.shape, dtype=bool)
+    overdue[ok_audit] = audit[ok_audit] >= deadline[ok_audit]
+    stop = np.where(np.isnat(end), audit, end)
+    elapsed = (stop - start).astype("timedelta64[D]").astype(float)
+    elapsed[np.isnat(start) | np.isnat(stop)] = np.nan
+    out = _deadline_outcome(start, end, audit, within, overdue, elapsed)
+
+    params = dict(rule.params or {})
+    if not params:
+        return out
+    column, values = params.get("column"), params.get("values")
+    if not isinstance(column, str) or not isinstance(values, list | tuple) or not values:
+        raise ValueError(f"rule {rule.function}: params needs 'column' (a column name) and "
+                         f"'values' (a list of the values the rule applies to)")
+    if column not in table.columns:
+        raise ValueError(f"rule {rule.function}: params column '{column}' is not a column of the table")
+    in_scope = table[column].isin([str(v) for v in values]).to_numpy()
+    out.credit[~in_scope] = np.nan
+    out.status[~in_scope] = NOT_APPLICABLE
+    out.elapsed[~in_scope] = np.nan
+    return out

@@ -31,17 +31,21 @@ def band_badge(band: str | None) -> str:
     return f'<span class="band {band_class(band)}">{escape(str(band))}</span>'
 
 
-def fmt_number(v: object, decimals: int = 1, low: bool = False) -> str:
-    """A number for a table cell: one decimal place, an en dash when missing."""
+def fmt_number(v: object, decimals: int = 1, low: bool = False, signed: bool = False) -> str:
+    """A number for a table cell: one decimal place, an en dash when missing; ``signed`` shows
+    + or a minus sign (for changes)."""
     if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
         return '<span class="missing" title="not available">&ndash;</span>'
     if isinstance(v, (int,)) and not isinstance(v, bool):
         text = f"{v:,}"
     else:
         try:
-            text = f"{float(v):,.{decimals}f}"
+            f = float(v)
+            plus = "+" if signed and round(f, decimals) != 0 else ""
+            text = f"{abs(f) if not plus and round(f, decimals) == 0 else f:{plus},.{decimals}f}"
         except (TypeError, ValueError):
             return escape(str(v))
+    text = text.replace("-", "\u2212")
     if low:
         text += f'<abbr class="low" title="low number: 1 to 5 cases">{LOW_MARK}</abbr>'
     return text
@@ -68,7 +72,8 @@ def callout(html_body: str, kind: str = "info", title: str | None = None) -> str
 def table(df: pd.DataFrame, caption: str, *, row_header: str | None = None,
           band_columns: Iterable[str] = (), number_columns: dict[str, int] | None = None,
           low_flags: dict[str, str] | None = None, html_columns: Iterable[str] = (),
-          hide: Iterable[str] = (), cls: str = "data", empty: str = "None.") -> str:
+          hide: Iterable[str] = (), cls: str = "data", empty: str = "None.",
+          signed: Iterable[str] = ("Change since last round", "Difference")) -> str:
     """Render a DataFrame as an accessible table.
 
     ``row_header`` names the column whose cells are row headers; ``band_columns``
@@ -77,7 +82,7 @@ def table(df: pd.DataFrame, caption: str, *, row_header: str | None = None,
     """
     if df is None or df.empty:
         return f'<p class="empty"><em>{escape(caption)}:</em> {escape(empty)}</p>'
-    bands, htmls, hidden = set(band_columns), set(html_columns), set(hide)
+    bands, htmls, hidden, signs = set(band_columns), set(html_columns), set(hide), set(signed)
     numbers = number_columns or {}
     lows = low_flags or {}
     hidden |= set(lows.values())
@@ -95,7 +100,8 @@ def table(df: pd.DataFrame, caption: str, *, row_header: str | None = None,
             elif c in htmls:
                 body = str(v)
             elif c in numbers:
-                body = fmt_number(v, numbers[c], bool(row[lows[c]]) if c in lows else False)
+                body = fmt_number(v, numbers[c], bool(row[lows[c]]) if c in lows else False,
+                                  signed=c in signs)
             elif v is None or (isinstance(v, float) and math.isnan(v)):
                 body = '<span class="missing" title="not available">&ndash;</span>'
             else:

@@ -19,13 +19,15 @@ from qa_lib.round_data import RoundData
 
 SECTIONS_PARTNER = [
     ("headline", "Headline"), ("comparison", "Against the partnership"),
+    ("trend", "Trend across rounds"),
     ("bands", "Cases in each band"), ("criteria", "Criteria in detail"),
     ("timeliness", "Timescales"), ("moderation", "Cases flagged for moderation"),
     ("drift", "Drift"), ("voice", "The child's voice"), ("narrative", "What the auditors said"),
     ("data-quality", "Data quality"), ("method", "Method"),
 ]
 SECTIONS_PARTNERSHIP = [
-    ("heatmap", "Partners by measure"), ("measures", "Partnership figures"),
+    ("heatmap", "Partners by measure"), ("trend", "Trend across rounds"),
+    ("measures", "Partnership figures"),
     ("case-view", "The multi-agency case view"), ("apart", "Cases where partners disagree"),
     ("moderation", "Cases flagged for moderation"), ("drift", "Drift"),
     ("timeliness", "Timescales"), ("data-quality", "Data quality"), ("method", "Method"),
@@ -74,16 +76,19 @@ def partner_first_screen(data: RoundData, partner: str) -> str:
 
 def partner_headline(data: RoundData, partner: str) -> str:
     """Each measure: partner score and band, partnership score and band, cases scored."""
-    hl = agg.headline(data.scored, data.profile, partner)
+    hl = agg.headline(data.scored, data.profile, partner, data.history)
     t = fr.table(
         hl.drop(columns=["measure"]), f"Headline scores for {partner}, round {data.round_id}",
         row_header="Measure", band_columns=["Band", "Partnership band"],
-        number_columns={"Score": 1, "Partnership score": 1, "Difference": 1},
+        number_columns={"Score": 1, "Partnership score": 1, "Difference": 1,
+                        "Change since last round": 1},
         low_flags={"Score": "Low number"}, cls="data headline")
+    change = (" Change since last round is this round's score minus the partner's score in "
+              f"{sorted(data.history['round'].unique())[-1]}." if len(data.history) else "")
     return (fr.heading("Headline", 2, "headline")
             + fr.paragraph("Mean measure score out of 100 for this partner's cases, the band "
                            "it falls in, and the same for every partner's cases together. "
-                           "Difference is this partner's score minus the partnership's.")
+                           "Difference is this partner's score minus the partnership's." + change)
             + t + fr.paragraph(fr.LOW_NOTE, "note"))
 
 
@@ -348,4 +353,45 @@ def child_voice_section(data: RoundData, partner: str | None) -> str:
     out.append("".join(items))
     if len(nar) > 12:
         out.append(fr.paragraph(f"{len(nar) - 12} more excerpts are in summary.xlsx."))
+    return "".join(out)
+
+
+def trend_section(data: RoundData, partner: str | None) -> str:
+    """Each measure's trend across the earlier rounds of this profile, and last round's actions."""
+    who = partner or "the partnership"
+    out = [fr.heading("Trend across rounds", 2, "trend")]
+    if not len(data.history):
+        out.append(fr.paragraph("This is the first round of this profile in the reports folder, "
+                                "so there is no trend yet."))
+        return "".join(out)
+    tr = agg.trend(data.history, data.scored, data.profile, data.round_id, partner)
+    chart = charts.trend_chart(tr.drop(columns=["Change since last round"]), who)
+    rounds = [c for c in tr.columns if c != "Change since last round"]
+    notes = agg.version_notes(data.history, data.profile.version)
+    out.append(chart.html())
+    out.append(fr.table(tr.reset_index(), f"Mean score by round ({who})", row_header="Measure",
+                        number_columns={**{r: 1 for r in rounds}, "Change since last round": 1}))
+    if notes:
+        out.append(fr.callout(fr.bullet_list(
+            [*notes, f"This round was scored with version {data.profile.version}; scores "
+                     "across versions may not be comparable."]), "warning",
+            "Different profile versions."))
+    la = data.last_actions
+    if len(la):
+        last_round = la["round"].iloc[0]
+        if partner:
+            la = la[la["partner"] == partner]
+        la = la.rename(columns={"case_ref": "Case", "partner": "Partner",
+                                "recommended_actions": "Action recommended"})
+        counts = la["Action recommended"].value_counts()
+        out.append(fr.heading(f"Actions recommended last round ({last_round})", 3))
+        out.append(fr.paragraph(
+            "What the auditors recommended in the last round, beside this round's evidence "
+            "above: the change in each measure shows whether the actions made a difference."))
+        out.append(fr.table(
+            counts.rename_axis("Action recommended").reset_index(name="Cases"),
+            f"Actions recommended in {last_round} ({who}), most frequent first",
+            row_header="Action recommended", number_columns={"Cases": 0}))
+        out.append(fr.paragraph(f"{len(la)} action(s) recorded on {la['Case'].nunique()} "
+                                f"case(s)."))
     return "".join(out)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from qa_lib import __version__, render, report
+from qa_lib import __version__, history, render, report
 from qa_lib import aggregate as agg
 from qa_lib import fragments as fr
 from qa_lib.excel_summary import write_summary
@@ -246,8 +246,12 @@ def run_round(profile: Profile | str, round_id: str, inputs: Path | str, out: Pa
             "inputs": [{"file": f.name, "sha256": f.sha256, "status": f.status, "rows": f.rows}
                        for f in ing.files],
         }
+        prior = history.earlier_rounds(out, profile.name, round_id)
+        meta["earlier_rounds"] = [m["round"] for _, m in prior]
         with timer.stage("write tables"):
-            write_round_data(tmp, scored, pf, v.excluded, meta)
+            write_round_data(tmp, scored, pf, v.excluded, meta,
+                             history=history.history_table(prior, profile),
+                             last_actions=history.last_actions(prior))
             scored_csv(scored, profile).to_csv(tmp / "scored.csv", index=False,
                                                lineterminator="\n")
             data = load_round(tmp)
@@ -288,6 +292,7 @@ def run_round(profile: Profile | str, round_id: str, inputs: Path | str, out: Pa
             final.rename(aside)
             progress(f"The previous {final} was moved to {aside}.")
         tmp.rename(final)
+        history.write_root_index(out)
         result.seconds = time.perf_counter() - t_start
         return result
     finally:

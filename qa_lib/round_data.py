@@ -8,7 +8,7 @@ this instead of reading the workbooks again.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -27,6 +27,8 @@ class RoundData:
     excluded: pd.DataFrame
     meta: dict
     profile: Profile
+    history: pd.DataFrame = field(default_factory=pd.DataFrame)  # earlier rounds' figures
+    last_actions: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def round_id(self) -> str:
@@ -37,10 +39,15 @@ class RoundData:
 
 
 def write_round_data(folder: Path, scored: pd.DataFrame, problems: pd.DataFrame,
-                     excluded: pd.DataFrame, meta: dict) -> Path:
+                     excluded: pd.DataFrame, meta: dict, history: pd.DataFrame | None = None,
+                     last_actions: pd.DataFrame | None = None) -> Path:
     """Write the round's working data under ``folder/data``."""
     d = Path(folder) / DATA_DIR
     d.mkdir(parents=True, exist_ok=True)
+    if history is not None:
+        history.to_parquet(d / "history.parquet", index=False)
+    if last_actions is not None:
+        last_actions.to_parquet(d / "last_actions.parquet", index=False)
     scored.to_parquet(d / "scored.parquet", index=False)
     problems.astype({"value": "string"}).to_parquet(d / "problems.parquet", index=False)
     excluded.to_parquet(d / "excluded.parquet", index=False)
@@ -57,10 +64,13 @@ def load_round(folder: Path | str) -> RoundData:
         profile = load_profile(profile_ref)
     except Exception:
         profile = load_profile(meta["profile"]["name"])
+    optional = {name: pd.read_parquet(d / f"{name}.parquet") if (d / f"{name}.parquet").exists()
+                else pd.DataFrame() for name in ("history", "last_actions")}
     return RoundData(
         scored=pd.read_parquet(d / "scored.parquet"),
         problems=pd.read_parquet(d / "problems.parquet"),
         excluded=pd.read_parquet(d / "excluded.parquet"),
         meta=meta,
         profile=profile,
+        **optional,
     )

@@ -23,6 +23,14 @@ from qa_lib.timescales import add_working_days
 
 # Partner quality from 0 (poor practice) to 1 (excellent); the strong and the weak one stand out.
 DEFAULT_QUALITY = [0.93, 0.74, 0.68, 0.62, 0.57, 0.50, 0.28]
+# Change in quality from one round to the next: some partners improve, some do not.
+DEFAULT_DRIFT = [0.0, 0.08, -0.07, 0.10, 0.0, 0.06, -0.03]
+# The demo's rounds: (name, first audit day, last audit day, reference "today").
+DEMO_ROUNDS = [
+    ("2026-Q1", dt.date(2026, 3, 2), dt.date(2026, 3, 27), dt.date(2026, 3, 31)),
+    ("2026-Q2", dt.date(2026, 6, 1), dt.date(2026, 6, 26), dt.date(2026, 6, 30)),
+    ("2026-Q3", dt.date(2026, 9, 7), dt.date(2026, 10, 23), dt.date(2026, 10, 30)),
+]
 BANK_HOLIDAY_EVES = [dt.date(2026, 8, 28), dt.date(2026, 5, 22), dt.date(2025, 12, 24),
                      dt.date(2026, 4, 2)]
 
@@ -131,7 +139,8 @@ def make_demo_returns(profile: Profile, folder: Path | str, *, seed: int = 2026,
                       cases: int = 45, audit_start: dt.date = dt.date(2026, 9, 7),
                       audit_end: dt.date = dt.date(2026, 10, 23),
                       partners: list[str] | None = None,
-                      quality: list[float] | None = None) -> DemoRound:
+                      quality: list[float] | None = None, ref_prefix: str | None = None
+                      ) -> DemoRound:
     """Write one filled audit workbook per partner into ``folder`` (created if needed)."""
     rng = np.random.default_rng(seed)
     folder = Path(folder)
@@ -140,7 +149,7 @@ def make_demo_returns(profile: Profile, folder: Path | str, *, seed: int = 2026,
     quality = quality or DEFAULT_QUALITY[: len(partners)]
     if len(quality) < len(partners):
         quality = quality + [0.6] * (len(partners) - len(quality))
-    prefix = profile.name[:3].upper()
+    prefix = ref_prefix or profile.name[:3].upper()
     span = (audit_end - audit_start).days
     facts = []
     for i in range(cases):
@@ -194,3 +203,26 @@ def make_demo_returns(profile: Profile, folder: Path | str, *, seed: int = 2026,
                     ws.cell(row=r, column=header[key], value=value)
         wb.save(path)
     return DemoRound(returns=folder, partners=partners, strong=strong, weak=weak, cases=cases)
+
+
+def demo_rounds(profile: Profile, folder: Path | str, *, seed: int = 2026, cases: int = 45,
+                rounds: int = 3) -> list[tuple[str, DemoRound, dt.date]]:
+    """Returns for several successive rounds, with partners improving or not from round to round.
+
+    Returns (round name, returns written, reference date) for each round, oldest first.
+    """
+    out = []
+    chosen = DEMO_ROUNDS[-rounds:]
+    partners = list(profile.partners)[:7]
+    base = DEFAULT_QUALITY[: len(partners)]
+    drift = DEFAULT_DRIFT[: len(partners)]
+    for i, (name, first, last, today) in enumerate(chosen):
+        steps = i - (len(chosen) - 1)  # the last round has the default qualities
+        quality = [float(np.clip(q + d * steps, 0.05, 0.97)) for q, d in
+                   zip(base, drift, strict=True)]
+        prefix = f"{profile.name[:3].upper()}{name[2:4]}{name[-2:]}"  # e.g. HAL26Q3
+        demo = make_demo_returns(profile, Path(folder) / name, seed=seed + i, cases=cases,
+                                 audit_start=first, audit_end=last, partners=partners,
+                                 quality=quality, ref_prefix=prefix)
+        out.append((name, demo, today))
+    return out

@@ -146,7 +146,7 @@ def test_partner_pages_self_contained_with_own_figures(round_dir):
     assert assert_self_contained(hv) >= 3
     t = _text(police)
     # Police tool use: mean of 60 and 100 = 80.0 (Good); partnership (60+100+100+0)/4 = 65.0
-    assert re.search(r"Tool use 80\.0\s*† Good 2 65\.0 Requires improvement 15\.0", t), t[:3000]
+    assert re.search(r"Tool use 80\.0\s*† Good 2 65\.0 Requires improvement \+15\.0", t), t[:3000]
     # Police lived experience: mean of 100 and 0 = 50.0 (Requires improvement)
     assert re.search(r"The child's lived experience 50\.0\s*† Requires improvement 2", t)
     assert "HAL-0002" in t  # flagged for moderation
