@@ -92,10 +92,11 @@ def headline(scored: pd.DataFrame, profile: Profile, partner: str,
     return pd.DataFrame(rows)
 
 
-def heatmap(scored: pd.DataFrame, profile: Profile) -> pd.DataFrame:
-    """Partners (rows) by measures (columns): mean measure score, partnership last."""
+def heatmap(scored: pd.DataFrame, profile: Profile, value: str = "mean") -> pd.DataFrame:
+    """Partners (rows) by measures (columns): mean measure score (or another figure of
+    :func:`measure_figures`, such as ``cases_scored``), partnership last."""
     f = measure_figures(scored, profile)
-    piv = f.pivot(index="partner", columns="measure", values="mean")
+    piv = f.pivot(index="partner", columns="measure", values=value)
     order = [p for p in profile.partners if p in piv.index]
     order += [p for p in piv.index if p not in order and p != PARTNERSHIP] + [PARTNERSHIP]
     piv = piv.reindex(index=order, columns=[m.key for m in profile.measures])
@@ -295,17 +296,17 @@ def narrative(scored: pd.DataFrame, column: str, partner: str | None = None) -> 
 
 
 def trend(history: pd.DataFrame, scored: pd.DataFrame, profile: Profile, round_id: str,
-          partner: str | None = None) -> pd.DataFrame:
+          partner: str | None = None, value: str = "mean") -> pd.DataFrame:
     """Measures (rows) by rounds (columns): the partner's (or partnership's) mean score in each
     earlier round and this one, and the change since the last round."""
     who = partner or PARTNERSHIP
     now = measure_figures(scored, profile)
-    now = now[now["partner"] == who].set_index("measure")["mean"]
+    now = now[now["partner"] == who].set_index("measure")[value]
     out = pd.DataFrame(index=[m.key for m in profile.measures])
     if len(history):
         h = history[history["partner"] == who]
         for r in sorted(history["round"].unique()):
-            out[r] = h[h["round"] == r].set_index("measure")["mean"].reindex(out.index)
+            out[r] = h[h["round"] == r].set_index("measure")[value].reindex(out.index)
     out[round_id] = now.reindex(out.index)
     earlier = [c for c in out.columns if c != round_id]
     out["Change since last round"] = (out[round_id] - out[earlier[-1]]) if earlier else np.nan

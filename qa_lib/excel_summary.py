@@ -10,6 +10,8 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from qa_lib import aggregate as agg
+from qa_lib import publish as pub
 from qa_lib.profile import Profile
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
@@ -84,3 +86,56 @@ def write_summary(path: Path, views: dict[str, tuple[pd.DataFrame, tuple[str, ..
         ws.cell(row=i, column=2, value=v).alignment = Alignment(wrap_text=True)
     wb.save(path)
     return Path(path)
+
+
+View = tuple[pd.DataFrame, tuple[str, ...], bool]  # table, band columns, keep the index
+
+
+def summary_views(data, publish: bool = False) -> dict[str, View]:
+    """The report tables, one per sheet. In publishing mode small counts are suppressed and
+    case-level sheets are left out."""
+    s, profile = data.scored, data.profile
+    partners = [p for p in profile.partners if p in set(s["partner"])]
+    crit = pd.concat([agg.criteria_breakdown(s, profile, p).assign(Partner=p) for p in partners]
+                     + [agg.criteria_breakdown(s, profile).assign(Partner=agg.PARTNERSHIP)],
+                     ignore_index=True).drop(columns=["measure"])
+    mf = agg.measure_figures(s, profile).drop(columns=["measure"])
+    hm = agg.heatmap(s, profile)
+    tl = agg.timeliness(s, profile).drop(columns=["unit", "limit_value"])
+    dq = agg.data_quality(s, profile, data.problems, data.excluded)
+    measures = tuple(m.name for m in profile.measures)
+    views: dict[str, View] = {}
+    if publish:
+        n = agg.heatmap(s, profile, value="cases_scored")
+        hm = hm.astype(object).mask(n.map(pub.is_low), pub.SUPPRESSED)
+        low = mf["cases_scored"].map(pub.is_low)
+        mf = pub.suppress_by_base(mf, "cases_scored", ["mean", "median", "pct_good_or_better"])
+        mf.loc[low, "band"] = pub.SUPPRESSED
+        crit = pub.suppress_by_base(crit, "Rows", [c for c in crit.columns if c.startswith("% ")])
+        tl = pub.suppress_counts(tl, ["Met", "Late", "Overdue", "Still in time"])
+        dq = pub.suppress_counts(dq, ["Rows scored", "Rows left out"], secondary=False)
+        views["Notes"] = (pd.DataFrame({"Note": [pub.NOTE]}), (), False)
+    views.update({
+        "Heatmap": (hm, () if publish else measures, True),
+        "Measures": (mf, ("band",), False),
+        "Criteria": (crit, (), False),
+        "Timeliness": (tl, (), False),
+        "Data quality": (dq, (), False),
+    })
+    if len(data.history):
+        tr = pd.concat([agg.trend(data.history, s, profile, data.round_id, p).assign(Partner=p)
+                        for p in [*partners, None]])
+        tr["Partner"] = tr["Partner"].fillna(agg.PARTNERSHIP)
+        if not publish:
+            views["Trend"] = (tr.reset_index(), (), False)
+    if not publish:
+        views.update({
+            "Case view": (agg.case_view(s, profile), (), True),
+            "Cases apart": (agg.cases_apart(s, profile), (), False),
+            "Moderation": (agg.moderation(s, profile), ("Auditor's grade", "Band of case score"),
+                           False),
+            "Drift": (agg.drift(s, profile), (), False),
+            "Child's voice": (agg.narrative(s, "child_voice_excerpt"), (), False),
+            "Recommended actions": (agg.narrative(s, "recommended_actions"), (), False),
+        })
+    return views

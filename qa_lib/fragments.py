@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
 import pandas as pd
@@ -31,6 +32,13 @@ def band_badge(band: str | None) -> str:
     return f'<span class="band {band_class(band)}">{escape(str(band))}</span>'
 
 
+def round_half_up(v: float, decimals: int = 1) -> float:
+    """Round halves away from zero (71.25 -> 71.3), as published statistics do, rather than
+    to even; works on the decimal text of the float so 0.1-style noise does not matter."""
+    q = Decimal(1).scaleb(-decimals)
+    return float(Decimal(repr(float(v))).quantize(q, rounding=ROUND_HALF_UP))
+
+
 def fmt_number(v: object, decimals: int = 1, low: bool = False, signed: bool = False) -> str:
     """A number for a table cell: one decimal place, an en dash when missing; ``signed`` shows
     + or a minus sign (for changes)."""
@@ -40,7 +48,7 @@ def fmt_number(v: object, decimals: int = 1, low: bool = False, signed: bool = F
         text = f"{v:,}"
     else:
         try:
-            f = float(v)
+            f = round_half_up(float(v), decimals)
             plus = "+" if signed and round(f, decimals) != 0 else ""
             text = f"{abs(f) if not plus and round(f, decimals) == 0 else f:{plus},.{decimals}f}"
         except (TypeError, ValueError):

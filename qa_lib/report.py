@@ -15,6 +15,7 @@ import pandas as pd
 from qa_lib import aggregate as agg
 from qa_lib import charts
 from qa_lib import fragments as fr
+from qa_lib import publish as pub
 from qa_lib.round_data import RoundData
 
 SECTIONS_PARTNER = [
@@ -32,6 +33,21 @@ SECTIONS_PARTNERSHIP = [
     ("moderation", "Cases flagged for moderation"), ("drift", "Drift"),
     ("timeliness", "Timescales"), ("data-quality", "Data quality"), ("method", "Method"),
 ]
+
+
+def publishing(data: RoundData) -> bool:
+    """True when the round was run with --publish."""
+    return bool(data.meta.get("publish"))
+
+
+def _left_out_in_publishing(title: str, anchor: str) -> str:
+    return fr.heading(title, 2, anchor) + fr.paragraph(
+        "Left out in publishing mode: this section lists individual cases.")
+
+
+def _publish_note(data: RoundData) -> str:
+    return fr.callout(fr.paragraph(pub.NOTE), "info", "Published figures.") if publishing(
+        data) else ""
 
 
 def _contents(sections: list[tuple[str, str]]) -> str:
@@ -65,18 +81,21 @@ def partner_first_screen(data: RoundData, partner: str) -> str:
     facts = [
         ("Round", data.round_id),
         ("Partner agency", partner),
-        ("Cases scored", f"{mine['case_ref'].nunique()}"),
+        ("Cases scored", pub.SUPPRESSED if publishing(data) and pub.is_low(
+            mine["case_ref"].nunique()) else f"{mine['case_ref'].nunique()}"),
         ("Strategy profile", f"{data.profile.name}, version {data.profile.version} "
                              f"({data.profile.model.strategy})"),
         ("Partners in the round", str(data.scored["partner"].nunique())),
     ]
     return (fr.heading("About this report", 2) + fr.definition_list(facts)
-            + _left_out(data, partner) + _contents(SECTIONS_PARTNER))
+            + _left_out(data, partner) + _publish_note(data) + _contents(SECTIONS_PARTNER))
 
 
 def partner_headline(data: RoundData, partner: str) -> str:
     """Each measure: partner score and band, partnership score and band, cases scored."""
     hl = agg.headline(data.scored, data.profile, partner, data.history)
+    if publishing(data):
+        hl = _publish_headline(hl)
     t = fr.table(
         hl.drop(columns=["measure"]), f"Headline scores for {partner}, round {data.round_id}",
         row_header="Measure", band_columns=["Band", "Partnership band"],
@@ -92,9 +111,21 @@ def partner_headline(data: RoundData, partner: str) -> str:
             + t + fr.paragraph(fr.LOW_NOTE, "note"))
 
 
+def _publish_headline(hl: pd.DataFrame) -> pd.DataFrame:
+    vals = ["Score", "Difference"] + (["Change since last round"]
+                                      if "Change since last round" in hl else [])
+    out = pub.suppress_by_base(hl, "Cases scored", vals)
+    out.loc[hl["Cases scored"].map(pub.is_low), "Band"] = pub.SUPPRESSED
+    out["Partnership score"] = hl["Partnership score"].map(pub.fmt)
+    out["Low number"] = False
+    return out
+
+
 def partner_comparison(data: RoundData, partner: str) -> str:
     """Chart of the partner against the partnership by measure."""
     hl = agg.headline(data.scored, data.profile, partner)
+    if publishing(data):  # a figure resting on 1 to 5 cases is not drawn
+        hl.loc[hl["Cases scored"].map(pub.is_low), "Score"] = float("nan")
     chart = charts.measure_comparison(hl, partner, data.profile)
     return fr.heading("Against the partnership", 2, "comparison") + chart.html()
 
@@ -103,6 +134,11 @@ def bands_section(data: RoundData, partner: str | None) -> str:
     """Band distribution chart and table."""
     who = partner or "the partnership"
     dist = agg.band_distribution(data.scored, data.profile, partner)
+    if publishing(data):
+        shown = pub.suppress_counts(dist, dist.columns)
+        return (fr.heading("Cases in each band", 2, "bands")
+                + fr.table(shown.reset_index(), f"Cases in each band by measure ({who})",
+                           row_header="Measure"))
     chart = charts.band_distribution(dist, data.profile, who)
     return (fr.heading("Cases in each band", 2, "bands") + chart.html()
             + fr.table(dist.reset_index(), f"Cases in each band by measure ({who})",
@@ -117,6 +153,9 @@ def criteria_section(data: RoundData, partner: str | None) -> str:
         "met, No that it was missed or is overdue, and N/A that it did not apply or is still "
         "in time.")]
     pct = {c: 1 for c in cb.columns if c.startswith("% ")}
+    if publishing(data):
+        cb = pub.suppress_by_base(cb, "Rows", list(pct))
+        pct = {}
     for m in data.profile.measures:
         sub = cb[cb["measure"] == m.key].drop(columns=["measure", "Measure"])
         out.append(fr.heading(m.name, 3))
@@ -133,13 +172,21 @@ def timeliness_section(data: RoundData, partner: str | None) -> str:
     who = partner or "the partnership"
     if tl.empty:
         return fr.heading("Timescales", 2, "timeliness") + fr.paragraph("No dated criteria.")
-    chart = charts.timeliness_chart(tl, who)
     shown = tl.drop(columns=["unit", "limit_value"])
+    counts = ["Met", "Late", "Overdue", "Still in time"]
+    if publishing(data):
+        base = tl["Met"] + tl["Late"]
+        shown = pub.suppress_counts(shown, counts)
+        shown["Median taken"] = [pub.SUPPRESSED if pub.is_low(n) else pub.fmt(v)
+                                 for n, v in zip(base, tl["Median taken"], strict=True)]
+        chart_html = ""
+    else:
+        chart_html = charts.timeliness_chart(tl, who).html()
     return (fr.heading("Timescales", 2, "timeliness") + fr.paragraph(
         "Working days exclude weekends and England and Wales bank holidays. Overdue means the "
         "event had not happened and the limit had passed on the audit date; still in time "
         "means it had not happened but the limit had not yet passed (left out of the score).")
-        + chart.html()
+        + chart_html
         + fr.table(shown, f"Timescales against statutory limits ({who})", row_header="Criterion",
                    number_columns={"Met": 0, "Late": 0, "Overdue": 0, "Still in time": 0,
                                    "Median taken": 1}))
@@ -147,6 +194,8 @@ def timeliness_section(data: RoundData, partner: str | None) -> str:
 
 def moderation_section(data: RoundData, partner: str | None) -> str:
     """Rows whose auditor grade is two or more bands from the case score's band."""
+    if publishing(data):
+        return _left_out_in_publishing("Cases flagged for moderation", "moderation")
     mod = agg.moderation(data.scored, data.profile, partner)
     if partner:
         mod = mod.drop(columns=["Partner"])
@@ -161,6 +210,8 @@ def moderation_section(data: RoundData, partner: str | None) -> str:
 
 def drift_section(data: RoundData, partner: str | None) -> str:
     """Plans open 18 months or more; first reviews overdue (reported, not scored)."""
+    if publishing(data):
+        return _left_out_in_publishing("Drift", "drift")
     dr = agg.drift(data.scored, data.profile, partner)
     if partner:
         dr = dr.drop(columns=["Partner"])
@@ -175,6 +226,8 @@ def drift_section(data: RoundData, partner: str | None) -> str:
 def data_quality_section(data: RoundData, partner: str | None) -> str:
     """Rows scored and left out, missing answers, notes, insufficient evidence."""
     dq = agg.data_quality(data.scored, data.profile, data.problems, data.excluded, partner)
+    if publishing(data):
+        dq = pub.suppress_counts(dq, ["Rows scored", "Rows left out"], secondary=False)
     return (fr.heading("Data quality", 2, "data-quality") + fr.paragraph(
         "Missing answers are blank cells where an answer was expected; they are left out of "
         "scores. A measure with fewer than half of its applicable criteria answered is not "
@@ -247,15 +300,19 @@ def partnership_first_screen(data: RoundData) -> str:
         ("Case and partner rows scored", str(len(s))),
     ]
     return (fr.heading("About this report", 2) + fr.definition_list(facts)
-            + _left_out(data, None) + _contents(SECTIONS_PARTNERSHIP))
+            + _left_out(data, None) + _publish_note(data) + _contents(SECTIONS_PARTNERSHIP))
 
 
 def heatmap_table(data: RoundData, links: dict[str, str] | None = None) -> str:
     """Mean score and band by partner and measure, as a table (partner names optionally linked)."""
     hm = agg.heatmap(data.scored, data.profile)
     cells = hm.astype(object)
+    n = agg.heatmap(data.scored, data.profile, value="cases_scored")
+    low = n.map(pub.is_low) if publishing(data) else n.map(lambda _: False)
     for c in hm.columns:
-        cells[c] = [f"{fr.fmt_number(v)} {fr.band_badge(data.profile.band_of(v))}" for v in hm[c]]
+        cells[c] = [pub.SUPPRESSED if lo else
+                    f"{fr.fmt_number(v)} {fr.band_badge(data.profile.band_of(v))}"
+                    for v, lo in zip(hm[c], low[c], strict=True)]
     cells = cells.reset_index()
     names = [escape(p) for p in cells["Partner"]]
     if links:
@@ -268,7 +325,11 @@ def heatmap_table(data: RoundData, links: dict[str, str] | None = None) -> str:
 
 def heatmap_section(data: RoundData) -> str:
     """Heatmap of partners by measure, with the same figures as a table."""
-    chart = charts.heatmap(agg.heatmap(data.scored, data.profile), data.profile)
+    hm = agg.heatmap(data.scored, data.profile)
+    if publishing(data):  # figures resting on 1 to 5 cases are not drawn
+        n = agg.heatmap(data.scored, data.profile, value="cases_scored")
+        hm = hm.mask(n.map(pub.is_low))
+    chart = charts.heatmap(hm, data.profile)
     return fr.heading("Partners by measure", 2, "heatmap") + chart.html() + heatmap_table(data)
 
 
@@ -279,13 +340,19 @@ def partnership_measures(data: RoundData) -> str:
                           "cases_scored": "Cases scored", "mean": "Mean", "median": "Median",
                           "pct_good_or_better": "% Good or better", "band": "Band of mean"})
     out = [fr.heading("Partnership figures", 2, "measures")]
+    numbers = {"Cases scored": 0, "Mean": 1, "Median": 1, "% Good or better": 1}
+    if publishing(data):
+        low = f["Cases scored"].map(pub.is_low)
+        f = pub.suppress_by_base(f, "Cases scored", ["Mean", "Median", "% Good or better"])
+        f.loc[low, "Band of mean"] = pub.SUPPRESSED
+        f["low_number"] = False
+        numbers = {}
     for m in data.profile.measures:
         sub = f[f["measure"] == m.key].drop(columns=["measure", "Measure"])
         out.append(fr.heading(m.name, 3))
         out.append(fr.table(sub, f"{m.name} by partner", row_header="Partner",
-                            band_columns=["Band of mean"],
-                            number_columns={"Cases scored": 0, "Mean": 1, "Median": 1,
-                                            "% Good or better": 1},
+                            band_columns=[] if publishing(data) else ["Band of mean"],
+                            number_columns=numbers,
                             low_flags={"Mean": "low_number"}))
     out.append(fr.paragraph(fr.LOW_NOTE, "note"))
     return "".join(out)
@@ -293,6 +360,8 @@ def partnership_measures(data: RoundData) -> str:
 
 def case_view_section(data: RoundData) -> str:
     """Each case with every partner's case score side by side."""
+    if publishing(data):
+        return _left_out_in_publishing("The multi-agency case view", "case-view")
     cv = agg.case_view(data.scored, data.profile).reset_index()
     partners = [c for c in cv.columns if c not in ("Case", "Partners", "Widest band gap")]
     return (fr.heading("The multi-agency case view", 2, "case-view") + fr.paragraph(
@@ -306,6 +375,8 @@ def case_view_section(data: RoundData) -> str:
 
 def apart_section(data: RoundData) -> str:
     """Cases where partners' bands are two or more apart."""
+    if publishing(data):
+        return _left_out_in_publishing("Cases where partners disagree", "apart")
     ap = agg.cases_apart(data.scored, data.profile)
     return (fr.heading("Cases where partners disagree", 2, "apart") + fr.paragraph(
         "Cases where two partners' bands are two or more apart, on the case score or on a "
@@ -320,6 +391,8 @@ NARRATIVE = [("strengths", "Strengths"), ("areas_for_improvement", "Areas for im
 
 def narrative_section(data: RoundData, partner: str | None) -> str:
     """What auditors wrote: strengths, areas for improvement, recommended actions (redacted)."""
+    if publishing(data):
+        return _left_out_in_publishing("What the auditors said", "narrative")
     out = [fr.heading("What the auditors said", 2, "narrative"), fr.paragraph(
         "In the auditors' own words, after the personal-data scan: names, dates, addresses, "
         "phone numbers, e-mail addresses and NHS numbers are replaced with [redacted].")]
@@ -335,6 +408,8 @@ def narrative_section(data: RoundData, partner: str | None) -> str:
 
 def child_voice_section(data: RoundData, partner: str | None) -> str:
     """Short redacted quotes of what children said, so their experience is heard."""
+    if publishing(data):
+        return _left_out_in_publishing("The child's voice", "voice")
     nar = agg.narrative(data.scored, "child_voice_excerpt", partner)
     out = [fr.heading("The child's voice", 2, "voice"), fr.paragraph(
         "What children told the professionals working with them, as recorded by the auditor "
@@ -365,6 +440,13 @@ def trend_section(data: RoundData, partner: str | None) -> str:
                                 "so there is no trend yet."))
         return "".join(out)
     tr = agg.trend(data.history, data.scored, data.profile, data.round_id, partner)
+    if publishing(data):
+        n = agg.trend(data.history, data.scored, data.profile, data.round_id, partner,
+                      value="cases_scored").drop(columns=["Change since last round"])
+        low = n.map(pub.is_low)
+        tr = tr.mask(low.reindex(columns=tr.columns, fill_value=False))
+        tr.loc[low.iloc[:, -2:].any(axis=1) if low.shape[1] > 1 else low.any(axis=1),
+               "Change since last round"] = float("nan")
     chart = charts.trend_chart(tr.drop(columns=["Change since last round"]), who)
     rounds = [c for c in tr.columns if c != "Change since last round"]
     notes = agg.version_notes(data.history, data.profile.version)

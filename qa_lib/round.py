@@ -26,7 +26,7 @@ import pandas as pd
 from qa_lib import __version__, history, render, report
 from qa_lib import aggregate as agg
 from qa_lib import fragments as fr
-from qa_lib.excel_summary import write_summary
+from qa_lib.excel_summary import summary_views, write_summary
 from qa_lib.excel_template import slugify
 from qa_lib.ingest import read_returns
 from qa_lib.manifest import Timer, build_manifest, write_manifest
@@ -127,28 +127,6 @@ def scored_csv(scored: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     return out
 
 
-def _summary_views(data, profile: Profile) -> dict:
-    s = data.scored
-    crit = pd.concat([agg.criteria_breakdown(s, profile, p).assign(Partner=p)
-                      for p in sorted(s["partner"].unique())] +
-                     [agg.criteria_breakdown(s, profile).assign(Partner=agg.PARTNERSHIP)],
-                     ignore_index=True) if len(s) else pd.DataFrame()
-    mf = agg.measure_figures(s, profile).drop(columns=["measure"])
-    return {
-        "Heatmap": (agg.heatmap(s, profile), tuple(m.name for m in profile.measures), True),
-        "Measures": (mf, ("band",), False),
-        "Criteria": (crit.drop(columns=["measure"]) if len(crit) else crit, (), False),
-        "Case view": (agg.case_view(s, profile), (), True),
-        "Cases apart": (agg.cases_apart(s, profile), (), False),
-        "Moderation": (agg.moderation(s, profile), ("Auditor's grade", "Band of case score"),
-                       False),
-        "Drift": (agg.drift(s, profile), (), False),
-        "Timeliness": (agg.timeliness(s, profile).drop(columns=["unit", "limit_value"]), (),
-                       False),
-        "Data quality": (agg.data_quality(s, profile, data.problems, data.excluded), (), False),
-    }
-
-
 def _index_page(data, round_id: str, profile: Profile, partners: list[tuple[str, str]],
                 result: RoundResult) -> str:
     rows = "".join(f'<li><a href="{escape(href, quote=True)}">{escape(name)}</a> '
@@ -164,8 +142,9 @@ def _index_page(data, round_id: str, profile: Profile, partners: list[tuple[str,
             '<ul><li><a href="validation.html">Validation report</a> (every problem found; '
             '<a href="validation.xlsx">as Excel</a>)</li>'
             '<li><a href="summary.xlsx">Summary tables (Excel)</a></li>'
-            '<li><a href="scored.csv">Scored cases (CSV)</a></li>'
-            '<li><a href="manifest.json">Manifest (inputs, versions, timings)</a></li></ul>',
+            + ("" if data.meta.get("publish") else
+               '<li><a href="scored.csv">Scored cases (CSV)</a></li>')
+            + '<li><a href="manifest.json">Manifest (inputs, versions, timings)</a></li></ul>',
             fr.heading("This round", 2),
             fr.definition_list([
                 ("Round", round_id),
@@ -192,7 +171,8 @@ def _index_page(data, round_id: str, profile: Profile, partners: list[tuple[str,
 
 def run_round(profile: Profile | str, round_id: str, inputs: Path | str, out: Path | str, *,
               allow_partial: bool = False, force: bool = False, today: dt.date | None = None,
-              progress: Callable[[str], None] = print, timeout: int = 600) -> RoundResult:
+              publish: bool = False, progress: Callable[[str], None] = print,
+              timeout: int = 600) -> RoundResult:
     """Run a whole round. Never overwrites: the round folder is created at the end."""
     t_start = time.perf_counter()
     started = dt.datetime.now().isoformat(timespec="seconds")
@@ -242,6 +222,7 @@ def run_round(profile: Profile | str, round_id: str, inputs: Path | str, out: Pa
             "profile": {"name": profile.name, "version": profile.version,
                         "path": str(profile.path)},
             "allow_partial": allow_partial,
+            "publish": publish,
             "refused_files": v.refused_files,
             "inputs": [{"file": f.name, "sha256": f.sha256, "status": f.status, "rows": f.rows}
                        for f in ing.files],
@@ -252,15 +233,16 @@ def run_round(profile: Profile | str, round_id: str, inputs: Path | str, out: Pa
             write_round_data(tmp, scored, pf, v.excluded, meta,
                              history=history.history_table(prior, profile),
                              last_actions=history.last_actions(prior))
-            scored_csv(scored, profile).to_csv(tmp / "scored.csv", index=False,
-                                               lineterminator="\n")
+            if not publish:  # case-level: never part of a published round
+                scored_csv(scored, profile).to_csv(tmp / "scored.csv", index=False,
+                                                   lineterminator="\n")
             data = load_round(tmp)
             method = [("Round", round_id), ("Profile", f"{profile.name} {profile.version}"),
                       ("Strategy", profile.model.strategy),
                       ("Scoring", "Yes 1, Partly 0.5, No 0, N/A left out, blank missing; "
                                   "measure = 100 x sum(weight x credit) / sum(weight answered)")]
             method += [(f"Input {f.name}", f.sha256) for f in ing.files]
-            write_summary(tmp / "summary.xlsx", _summary_views(data, profile), profile, method)
+            write_summary(tmp / "summary.xlsx", summary_views(data, publish), profile, method)
         partners = agg.partners_in_round(scored, v.excluded, profile)
         partners = [p for p in partners if p in set(scored["partner"])]
         pages = _run_notebooks(tmp, round_id, profile, partners, result, timer, progress,
@@ -277,6 +259,7 @@ def run_round(profile: Profile | str, round_id: str, inputs: Path | str, out: Pa
         finished = dt.datetime.now().isoformat(timespec="seconds")
         params = {"profile": profile.name, "round": round_id, "inputs": str(inputs),
                   "out": str(out), "allow_partial": allow_partial, "force": force,
+                  "publish": publish,
                   "today": today.isoformat()}
         counts = {"rows_read": result.rows_read, "rows_scored": result.rows_scored,
                   "rows_left_out": result.rows_left_out, "errors": len(v.errors),

@@ -250,11 +250,12 @@ def validate(ing: Ingested, profile: Profile, today: dt.date | None = None) -> V
                 "Report this to the toolkit's maintainers with the validation report.",
                 file="(all files)", value=traceback.format_exc(limit=1).strip()[-200:]))
     for p in problems:  # personal data never reaches the validation report
-        if p.value and p.column in PERSONAL_COLUMNS and p.value != "[withheld]":
-            text, n = redact(p.value)
-            if p.column == "case_ref" and (n or identifier_kind(p.value)):
-                text = "[withheld]"
-            p.value = text
+        if not p.value or p.column not in PERSONAL_COLUMNS or p.value == "[withheld]":
+            continue
+        if p.column == "case_ref":  # the same test as rule V03
+            p.value = "[withheld]" if identifier_kind(p.value) else p.value
+        else:
+            p.value = redact(p.value)[0]
     bad_rows = {(p.file, p.row) for p in problems if p.severity == ERROR and p.row is not None}
     crashed = any(p.file == "(all files)" for p in problems if p.severity == ERROR)
     keys = list(zip(t["_file"], t["_row"].astype(int), strict=True))
