@@ -45,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
                            help="score the valid rows even when some rows have errors")
             r.add_argument("--force", action="store_true",
                            help="if the round folder exists, move it aside and run again")
+            r.add_argument("--jobs", type=int, default=None,
+                           help="notebooks run at once (default: one per core)")
             r.add_argument("--publish", action="store_true",
                            help="apply the statistical suppression of published data "
                                 "(counts of 1 to 5 as c) and leave out case-level detail")
@@ -84,7 +86,7 @@ def _cmd_run(a) -> int:
     from qa_lib.round import run_round
 
     res = run_round(a.profile, a.round, a.inputs, a.out, allow_partial=a.allow_partial,
-                    force=a.force, today=a.today, publish=a.publish)
+                    force=a.force, today=a.today, publish=a.publish, jobs=a.jobs)
     return _report(res)
 
 

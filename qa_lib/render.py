@@ -60,6 +60,7 @@ def notebook_body(nb_path: Path | str) -> str:
         c["outputs"] = [o for o in c.get("outputs", []) if o.get("output_type") != "stream"]
     body, _ = _exporter().from_notebook_node(nb)
     body = re.sub(r'<a class="anchor-link"[^>]*>.*?</a>', "", body, flags=re.S)
+    body = re.sub(r' id="cell-id=[^"]*"', "", body)  # papermill's random ids: not reproducible
     return body
 
 

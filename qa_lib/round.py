@@ -9,14 +9,11 @@ overwritten (``force`` moves the old one aside with a timestamp).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -28,6 +25,7 @@ from qa_lib import aggregate as agg
 from qa_lib import fragments as fr
 from qa_lib.excel_summary import summary_views, write_summary
 from qa_lib.excel_template import slugify
+from qa_lib.execute import Job, own_kernel, run_jobs
 from qa_lib.ingest import read_returns
 from qa_lib.manifest import Timer, build_manifest, write_manifest
 from qa_lib.problems import problems_frame
@@ -39,7 +37,6 @@ from qa_lib.validate import Validated, validate
 from qa_lib.validation_report import validation_summary, write_validation
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
-KERNEL_NAME = "qa-audit-round"
 
 
 class RoundError(Exception):
@@ -72,40 +69,6 @@ class RoundResult:
 
 def _stamp() -> str:
     return dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-
-
-@contextmanager
-def own_kernel():
-    """A kernelspec for this very interpreter, so papermill never runs another environment's
-    Python ('kernel not found' cannot happen and the toolkit's own qa_lib is importable)."""
-    tmp = Path(tempfile.mkdtemp(prefix="qa-audit-kernel-"))
-    kdir = tmp / "kernels" / KERNEL_NAME
-    kdir.mkdir(parents=True)
-    spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
-                     "--log-level=ERROR"],
-            "display_name": "qa-audit (round)", "language": "python",
-            "env": {"MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}}
-    (kdir / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
-    old = os.environ.get("JUPYTER_PATH")
-    os.environ["JUPYTER_PATH"] = str(tmp) + (os.pathsep + old if old else "")
-    try:
-        yield KERNEL_NAME
-    finally:
-        if old is None:
-            os.environ.pop("JUPYTER_PATH", None)
-        else:
-            os.environ["JUPYTER_PATH"] = old
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def execute_notebook(src: Path, dst: Path, parameters: dict, kernel: str,
-                     timeout: int = 600) -> None:
-    """Execute one notebook with papermill into ``dst`` (cwd = dst's folder)."""
-    import papermill as pm
-
-    pm.execute_notebook(str(src), str(dst), parameters=parameters, kernel_name=kernel,
-                        cwd=str(dst.parent), progress_bar=False, log_output=False,
-                        execution_timeout=timeout, start_timeout=120)
 
 
 # --------------------------------------------------------------------------- outputs
@@ -172,9 +135,11 @@ def _index_page(data, round_id: str, profile: Profile, partners: list[tuple[str,
 def run_round(profile: Profile | str, round_id: str, inputs: Path | str, out: Path | str, *,
               allow_partial: bool = False, force: bool = False, today: dt.date | None = None,
               publish: bool = False, progress: Callable[[str], None] = print,
-              timeout: int = 600) -> RoundResult:
+              timeout: int = 600, jobs: int | None = None,
+              notebook_dir: Path | str | None = None) -> RoundResult:
     """Run a whole round. Never overwrites: the round folder is created at the end."""
     t_start = time.perf_counter()
+    jobs = jobs or os.cpu_count() or 1
     started = dt.datetime.now().isoformat(timespec="seconds")
     profile = profile if isinstance(profile, Profile) else load_profile(profile)
     inputs, out = Path(inputs), Path(out)
@@ -246,7 +211,7 @@ def run_round(profile: Profile | str, round_id: str, inputs: Path | str, out: Pa
         partners = agg.partners_in_round(scored, v.excluded, profile)
         partners = [p for p in partners if p in set(scored["partner"])]
         pages = _run_notebooks(tmp, round_id, profile, partners, result, timer, progress,
-                               timeout)
+                               timeout, jobs, Path(notebook_dir or NOTEBOOK_DIR))
         result.reports = pages
         if result.failed:
             result.status = "failed"
@@ -259,7 +224,7 @@ def run_round(profile: Profile | str, round_id: str, inputs: Path | str, out: Pa
         finished = dt.datetime.now().isoformat(timespec="seconds")
         params = {"profile": profile.name, "round": round_id, "inputs": str(inputs),
                   "out": str(out), "allow_partial": allow_partial, "force": force,
-                  "publish": publish,
+                  "publish": publish, "jobs": jobs,
                   "today": today.isoformat()}
         counts = {"rows_read": result.rows_read, "rows_scored": result.rows_scored,
                   "rows_left_out": result.rows_left_out, "errors": len(v.errors),
@@ -295,36 +260,45 @@ def _finish_refused(tmp: Path, target: Path, ing, profile: Profile, round_id: st
 
 
 def _run_notebooks(tmp: Path, round_id: str, profile: Profile, partners: list[str],
-                   result: RoundResult, timer: Timer, progress, timeout: int) -> list[str]:
+                   result: RoundResult, timer: Timer, progress, timeout: int, jobs: int,
+                   notebook_dir: Path) -> list[str]:
+    """Execute the round notebook and one per partner, render each finished one to HTML."""
     nb_out = tmp / "notebooks"
     nb_out.mkdir()
     pages: list[str] = []
     plabel = f"profile {profile.name} {profile.version}"
-    jobs = [("partnership.html", NOTEBOOK_DIR / "audit_round.ipynb", nb_out / "audit_round.ipynb",
-             {"round_dir": ".."}, "Partnership report",
-             f"Partnership report, round {round_id}")]
+    work = [Job("Partnership report", notebook_dir / "audit_round.ipynb",
+                nb_out / "audit_round.ipynb", {"round_dir": ".."})]
     for p in partners:
-        slug = slugify(p)
-        jobs.append((f"partner-{slug}.html", NOTEBOOK_DIR / "partner_report.ipynb",
-                     nb_out / f"partner-{slug}.ipynb", {"round_dir": "..", "partner": p},
-                     p, f"{p}: audit round {round_id}"))
-    with own_kernel() as kernel:
-        for i, (page, src, dst, params, who, heading) in enumerate(jobs, start=1):
-            progress(f"[{i}/{len(jobs)}] {who}")
+        work.append(Job(p, notebook_dir / "partner_report.ipynb",
+                        nb_out / f"partner-{slugify(p)}.ipynb", {"round_dir": "..", "partner": p}))
+    headings = {w.name: f"Partnership report, round {round_id}" for w in work[:1]}
+    headings.update({p: f"{p}: audit round {round_id}" for p in partners})
+    files = {w.name: "partnership.html" for w in work[:1]}
+    files.update({p: f"partner-{slugify(p)}.html" for p in partners})
+    progress(f"Running {len(work)} notebook(s) on {max(1, min(jobs, len(work)))} worker(s)...")
+
+    def done(o, k: int, n: int) -> None:
+        who = o.job.name
+        if o.ok:
             try:
-                with timer.stage("notebooks"):
-                    execute_notebook(src, dst, params, kernel, timeout)
                 with timer.stage("render"):
                     html = render.notebook_page(
-                        dst, title=f"{heading} ({profile.title})", heading=heading,
+                        o.job.dst, title=f"{headings[who]} ({profile.title})",
+                        heading=headings[who],
                         subheading=f"{profile.title}: {profile.model.partnership}",
                         back_link="index.html", profile_line=plabel)
-                (tmp / page).write_text(html, encoding="utf-8")
-                pages.append(page)
-            except Exception as exc:  # one partner's failure must not stop the others
-                msg = str(exc).strip().splitlines()
-                result.failed[who] = f"{type(exc).__name__}: {msg[-1] if msg else ''}"[:300]
-                progress(f"    failed: {result.failed[who]}")
+                (tmp / files[who]).write_text(html, encoding="utf-8")
+                pages.append(files[who])
+            except Exception as exc:  # a page that cannot be rendered is a failed report
+                result.failed[who] = f"rendering failed: {type(exc).__name__}: {exc}"[:300]
+        else:
+            result.failed[who] = o.error
+        status = "done" if who not in result.failed else f"FAILED: {result.failed[who]}"
+        progress(f"[{k}/{n}] {who}: {status} ({o.seconds:.1f} s)")
+
+    with own_kernel() as kernel, timer.stage("notebooks"):
+        run_jobs(work, kernel, workers=jobs, timeout=timeout, on_done=done)
     return pages
 
 
