@@ -15,12 +15,13 @@ import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from qa_lib.ingest import INGEST_CODES, Ingested
 from qa_lib.problems import ERROR, NOTE, Problem
 from qa_lib.profile import FREE_TEXT, Profile
-from qa_lib.redact import identifier_kind, redact
+from qa_lib.redact import identifier_kind, identifier_kinds, redact
 
 PERSONAL_COLUMNS = ("case_ref", "auditor_role", *FREE_TEXT)
 
@@ -124,11 +125,10 @@ def case_ref_form(t: pd.DataFrame, ctx: Context):
       "Replace it with the pseudonymised case reference agreed for the round; never use a name, "
       "NHS number or date of birth.", ["case_ref"])
 def case_ref_personal(t: pd.DataFrame, ctx: Context):
-    ref = t["case_ref"]
-    kinds = ref.map(lambda v: identifier_kind(v) if isinstance(v, str) else None)
+    kinds = identifier_kinds(t["case_ref"])
     mask = kinds.notna()
-    msg = kinds.map(lambda k: f"The case reference looks like {k}; it was refused and is not "
-                    f"shown here." if k else None)
+    msg = kinds[mask].map(lambda k: f"The case reference looks like {k}; it was refused and is "
+                          f"not shown here.")
     yield Failure(mask, "case_ref", msg, withhold_value=True)
 
 
@@ -157,8 +157,10 @@ def answer_allowed(t: pd.DataFrame, ctx: Context):
 def end_before_start(t: pd.DataFrame, ctx: Context):
     for start, end in ctx.profile.model.date_order:
         bad = (t[end] < t[start]).fillna(False)
-        msg = t[start].map(lambda d, s=start, e=end: f"'{e}' is before '{s}' ({d:%d/%m/%Y})."
-                           if pd.notna(d) else None)
+        if not bad.any():
+            continue
+        msg = t.loc[bad, start].map(lambda d, s=start, e=end: f"'{e}' is before '{s}' "
+                                    f"({d:%d/%m/%Y}).")
         yield Failure(bad, end, msg)
 
 
@@ -209,28 +211,39 @@ def duplicate_case_partner(t: pd.DataFrame, ctx: Context):
 # --------------------------------------------------------------------------- runner
 
 
+def _shown(val: object, withhold: bool) -> str | None:
+    if withhold:
+        return "[withheld]"
+    if val is None or (not isinstance(val, str) and pd.isna(val)):
+        return None
+    if isinstance(val, (pd.Timestamp, np.datetime64)):
+        return f"{pd.Timestamp(val):%d/%m/%Y}"
+    return str(val)
+
+
 def _run_rule(r: Rule, t: pd.DataFrame, ctx: Context, ing: Ingested) -> list[Problem]:
     out: list[Problem] = []
     for f in r.fn(t, ctx):
-        mask = f.mask.fillna(False).astype(bool)
+        mask = f.mask.fillna(False).astype(bool).to_numpy()
         if not mask.any():
             continue
-        sub = t.loc[mask]
-        for i, row in sub.iterrows():
-            msg = f.message[i] if isinstance(f.message, pd.Series) else (f.message or r.message)
-            val = row.get(f.column)
-            if f.withhold_value:
-                shown = "[withheld]"
-            elif val is None or (not isinstance(val, str) and pd.isna(val)):
-                shown = None
-            elif isinstance(val, pd.Timestamp):
-                shown = f"{val:%d/%m/%Y}"
-            else:
-                shown = str(val)
+        idx = t.index[mask]
+        files = t["_file"].to_numpy()[mask]
+        sheets = t["_sheet"].to_numpy()[mask]
+        rows = t["_row"].to_numpy()[mask]
+        partners = t["partner"].to_numpy()[mask]
+        values = t[f.column].to_numpy()[mask] if f.column in t else [None] * len(idx)
+        if isinstance(f.message, pd.Series):
+            messages = f.message.reindex(idx).to_numpy()
+        else:
+            messages = [f.message or r.message] * len(idx)
+        for file, sheet, row, partner, val, msg in zip(files, sheets, rows, partners, values,
+                                                       messages, strict=True):
             out.append(Problem(
-                r.severity, r.code, msg, r.fix, file=row["_file"], sheet=row["_sheet"],
-                row=int(row["_row"]), column=f.column, letter=ing.letter(row["_file"], f.column),
-                value=shown, partner=row["partner"] if isinstance(row["partner"], str) else None))
+                r.severity, r.code, msg, r.fix, file=file, sheet=sheet, row=int(row),
+                column=f.column, letter=ing.letter(file, f.column),
+                value=_shown(val, f.withhold_value),
+                partner=partner if isinstance(partner, str) else None))
     return out
 
 
