@@ -141,8 +141,8 @@ def timeliness(scored: pd.DataFrame, profile: Profile, partner: str | None = Non
     g = scored if partner is None else scored[scored["partner"] == partner]
     rows = []
     for c in profile.criteria.values():
-        if c.rule is None or status_col(c.key) not in g:
-            continue
+        if c.rule is None or not (c.rule.start and c.rule.end) or status_col(c.key) not in g:
+            continue  # only rules over a start and an end date are timescales
         st = g[status_col(c.key)]
         unit = "working days" if "working" in c.rule.function else (
             "calendar months" if "month" in c.rule.function else "")

@@ -270,7 +270,9 @@ def method_section(data: RoundData) -> str:
             "file": "File", "status": "Status", "rows": "Rows read", "sha256": "SHA-256"})
     crit = pd.DataFrame([{
         "Criterion": c.key, "Measure": m.name, "Question": c.question, "Weight": c.weight,
-        "Answer": "/".join(c.answers) if c.answers else f"computed: {c.rule.function}"}
+        "Answer": "/".join(c.answers) if c.answers else f"computed: {c.rule.function}",
+        "Source in the strategy": (f"{c.source.section}: \u201c{c.source.quote}\u201d"
+                                   if c.source else "not recorded")}
         for m in p.measures for c in m.criteria])
     return (fr.heading("Method", 2, "method") + fr.bullet_list(items)
             + fr.definition_list([
@@ -279,7 +281,10 @@ def method_section(data: RoundData) -> str:
                 ("Toolkit version", str(data.meta.get("toolkit_version", ""))),
                 ("Audit reference date", str(data.meta.get("today", ""))),
             ])
-            + fr.table(crit, "Criteria of the profile", row_header="Criterion",
+            + fr.paragraph("Each criterion with the passage of the strategy it comes from, so "
+                           "a reader can see why the question is asked.")
+            + fr.table(crit, f"Criteria of the profile and their sources in "
+                             f"{p.model.strategy}", row_header="Criterion",
                        number_columns={"Weight": 0})
             + fr.table(files, "Input files and their SHA-256 hashes", row_header="File",
                        number_columns={"Rows read": 0}))

@@ -158,6 +158,7 @@ def make_demo_returns(profile: Profile, folder: Path | str, *, seed: int = 2026,
             audit -= dt.timedelta(days=1)
         facts.append((f"{prefix}-{i + 1:04d}", audit, _case_facts(rng, i, audit)))
     answer_cols = [c for c in profile.columns if c.type == "answer"]
+    required_when = [c for c in profile.columns if c.required_when is not None and c.choices]
     strong = partners[int(np.argmax(quality))]
     weak = partners[int(np.argmin(quality))]
     for p, q in zip(partners, quality, strict=True):
@@ -176,17 +177,19 @@ def make_demo_returns(profile: Profile, folder: Path | str, *, seed: int = 2026,
                          "auditor_role": "Practice lead", **f}
             for c in answer_cols:
                 row[c.key] = _answer(rng, case_q, "N/A" in c.choices, blank_rate)
-            if row.get("TU1") in ("Yes", "Partly") and "tool_name" in header:
-                tool = rng.choice([t for t in profile.model.tools if t != "Other"])
-                row["tool_name"] = str(tool)
-                if tool == "Graded Care Profile 2":
-                    for area in ("physical", "safety", "love", "esteem"):
-                        first = int(rng.integers(3, 6))
-                        row[f"gcp2_first_{area}"] = first
-                        row[f"gcp2_latest_{area}"] = max(1, first - int(rng.integers(0, 3)))
-            if "feedback_stages" in header and row.get("FB1") in ("Yes", "Partly"):
-                stages = rng.choice(["MAP", "CIN", "ICPC", "Review", "Closure"],
-                                    size=int(rng.integers(1, 3)), replace=False)
+            for col in required_when:  # e.g. tool_name when the tool-use criterion is Yes
+                if row.get(col.required_when.column) in col.required_when.answers:
+                    options = [c for c in col.choices if c != "Other"] or list(col.choices)
+                    row[col.key] = str(rng.choice(options))
+            if row.get("tool_name") == "Graded Care Profile 2":
+                for area in ("physical", "safety", "love", "esteem"):
+                    first = int(rng.integers(3, 6))
+                    row[f"gcp2_first_{area}"] = first
+                    row[f"gcp2_latest_{area}"] = max(1, first - int(rng.integers(0, 3)))
+            stages_col = profile.column_map.get("feedback_stages")
+            if stages_col is not None and stages_col.choices and rng.random() < 0.6:
+                stages = rng.choice(list(stages_col.choices), size=int(rng.integers(1, 3)),
+                                    replace=False)
                 row["feedback_stages"] = "; ".join(str(s) for s in stages)
             grade_i = 0 if case_q > 0.85 else 1 if case_q > 0.65 else 2 if case_q > 0.42 else 3
             if rng.random() < 0.07:  # an auditor far more generous (or harsh) than the evidence
