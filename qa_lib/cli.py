@@ -148,7 +148,7 @@ def _cmd_profiles(a) -> int:
         if a.profile:
             print(prof.describe())
             continue
-        print(f"{prof.name:<12} v{prof.version:<8} {prof.model.strategy}")
+        print(f"{prof.name:<24} v{prof.version:<7} {prof.model.strategy}")
         for m in prof.measures:
             print(f"    {m.name} ({len(m.criteria)} criteria)")
     return 0

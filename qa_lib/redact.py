@@ -73,7 +73,9 @@ def identifier_kind(text: str) -> str | None:
     parts = [p for p in re.split(r"[\s\-_.]+", s) if p]
     if any(p.lower() in first_names() for p in parts if p.isalpha()):
         return "a name"
-    if len(parts) >= 2 and all(p.isalpha() and p[0].isupper() and len(p) > 1 for p in parts):
+    if len(parts) >= 2 and all(p.isascii() and p.isalpha() and len(p) > 1 and p[0].isupper()
+                               and p[1:].islower()
+                               for p in parts):  # 'Jane Doe', 'Jane-Doe'; not 'HAL-CSC'
         return "a name"
     return None
 
@@ -145,7 +147,7 @@ def redact_columns(table, columns) -> tuple[object, object]:
     return out, counts
 
 
-_TWO_CAPITALISED = r"[A-Z][A-Za-z]+(?:[\s\-_.]+[A-Z][A-Za-z]+)+"
+_TWO_CAPITALISED = r"[\s\-_.]*[A-Z][a-z]+(?:[\s\-_.]+[A-Z][a-z]+)+[\s\-_.]*"
 
 
 def _plain(pattern: re.Pattern) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import openpyxl
@@ -48,3 +50,33 @@ def base_row(case_ref: str = "HAL-0001", partner: str = "Cheshire Police", **ans
     }
     row.update(answers)
     return row
+
+
+class _Refs(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.refs: list[tuple[str, str, str]] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        for k, v in attrs:
+            if k in ("src", "href", "data", "action", "poster", "srcset") and v is not None:
+                self.refs.append((tag, k, v))
+
+
+def assert_self_contained(html: str) -> int:
+    """No reference to any other address; every image embedded. Returns the image count."""
+    p = _Refs()
+    p.feed(html)
+    imgs = 0
+    for tag, attr, value in p.refs:
+        if tag == "img":
+            assert value.startswith("data:image/"), value[:60]
+            imgs += 1
+        else:
+            assert "://" not in value and not value.startswith("//"), (tag, attr, value)
+    assert "script" not in p.tags and "link" not in p.tags and "iframe" not in p.tags
+    assert not re.search(r"url\((?!['\"]?data:)", html)
+    assert "@import" not in html
+    return imgs

@@ -11,7 +11,7 @@ PIECES = st.sampled_from(["HAL", "Jack", "Smith", "jack", "0001", "943", "476", 
 REFS = st.lists(PIECES, min_size=1, max_size=6).map("".join) | st.text(max_size=25)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(st.lists(REFS, min_size=1, max_size=20))
 def test_identifier_kinds_matches_identifier_kind(values):
     got = identifier_kinds(values).tolist()

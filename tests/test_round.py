@@ -6,13 +6,12 @@ import csv
 import hashlib
 import json
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from conftest import TODAY, base_row, write_return
+from conftest import TODAY, assert_self_contained, base_row, write_return
 from qa_lib.round import RoundError, run_round
 
 ALL_YES = {k: "Yes" for k in ("TU1", "TU2", "TU3", "TU4", "LE1", "LE2", "LE3", "LE4", "TJ1", "TJ2",
@@ -100,36 +99,6 @@ def test_template_round_trip_scores(round_dir):
 def test_inputs_untouched(round_dir):
     after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in round_dir["inputs"].iterdir()}
     assert after == round_dir["before"]
-
-
-class _Refs(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.refs: list[tuple[str, str, str]] = []
-        self.tags: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
-        for k, v in attrs:
-            if k in ("src", "href", "data", "action", "poster", "srcset") and v is not None:
-                self.refs.append((tag, k, v))
-
-
-def assert_self_contained(html: str) -> int:
-    """No reference to any other address; every image embedded. Returns the image count."""
-    p = _Refs()
-    p.feed(html)
-    imgs = 0
-    for tag, attr, value in p.refs:
-        if tag == "img":
-            assert value.startswith("data:image/"), value[:60]
-            imgs += 1
-        else:
-            assert "://" not in value and not value.startswith("//"), (tag, attr, value)
-    assert "script" not in p.tags and "link" not in p.tags and "iframe" not in p.tags
-    assert not re.search(r"url\((?!['\"]?data:)", html)
-    assert "@import" not in html
-    return imgs
 
 
 def _text(html: str) -> str:
