@@ -63,3 +63,24 @@ def test_offline_and_images_render(browser, pages, name):
     assert all(alt and len(alt) > 30 for _, alt in images)
     if name.startswith("partner-"):
         assert len(images) >= 3
+
+
+@pytest.mark.parametrize("name", ["index.html", "partnership.html", "validation.html",
+                                  "partner-housing.html"])
+def test_headings_in_order_and_tables_have_headers(browser, pages, name):
+    path = next(p for p in pages if p.name == name)
+    page, _ = open_offline(browser, path)
+    levels = page.evaluate(
+        "() => Array.from(document.querySelectorAll('h1,h2,h3,h4,h5,h6'))"
+        ".map(h => Number(h.tagName[1]))")
+    tables = page.evaluate(
+        "() => Array.from(document.querySelectorAll('table')).map(t => "
+        "[t.querySelectorAll('th[scope]').length, !!t.querySelector('caption')])")
+    print_css = page.evaluate(
+        "() => Array.from(document.styleSheets).some(s => Array.from(s.cssRules)"
+        ".some(r => r.media && r.media.mediaText.includes('print')))")
+    page.context.close()
+    assert levels[0] == 1 and levels.count(1) == 1
+    assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), levels
+    assert tables and all(n > 0 and cap for n, cap in tables)
+    assert print_css
