@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import platform
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from qa_lib import __version__
 
+_LOCK = threading.Lock()
 KEY_PACKAGES = ("pandas", "numpy", "python-calamine", "openpyxl", "papermill", "nbconvert",
                 "matplotlib", "holidays")
 
@@ -28,7 +30,9 @@ class Timer:
         try:
             yield
         finally:
-            self.timings[name] = round(self.timings.get(name, 0.0) + time.perf_counter() - t0, 3)
+            with _LOCK:  # stages may be timed from worker threads
+                self.timings[name] = round(self.timings.get(name, 0.0) + time.perf_counter()
+                                           - t0, 3)
 
 
 def package_versions() -> dict[str, str]:

@@ -14,6 +14,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -198,20 +199,29 @@ def run_round(profile: Profile | str, round_id: str, inputs: Path | str, out: Pa
             write_round_data(tmp, scored, pf, v.excluded, meta,
                              history=history.history_table(prior, profile),
                              last_actions=history.last_actions(prior))
-            if not publish:  # case-level: never part of a published round
-                scored_csv(scored, profile).to_csv(tmp / "scored.csv", index=False,
-                                                   lineterminator="\n")
             data = load_round(tmp)
-            method = [("Round", round_id), ("Profile", f"{profile.name} {profile.version}"),
-                      ("Strategy", profile.model.strategy),
-                      ("Scoring", "Yes 1, Partly 0.5, No 0, N/A left out, blank missing; "
-                                  "measure = 100 x sum(weight x credit) / sum(weight answered)")]
-            method += [(f"Input {f.name}", f.sha256) for f in ing.files]
-            write_summary(tmp / "summary.xlsx", summary_views(data, publish), profile, method)
+        method = [("Round", round_id), ("Profile", f"{profile.name} {profile.version}"),
+                  ("Strategy", profile.model.strategy),
+                  ("Scoring", "Yes 1, Partly 0.5, No 0, N/A left out, blank missing; "
+                              "measure = 100 x sum(weight x credit) / sum(weight answered)")]
+        method += [(f"Input {f.name}", f.sha256) for f in ing.files]
+
+        def write_tables() -> None:
+            """scored.csv and summary.xlsx, written while the notebooks run."""
+            with timer.stage("summary"):
+                if not publish:  # case-level: never part of a published round
+                    scored_csv(scored, profile).to_csv(tmp / "scored.csv", index=False,
+                                                       lineterminator="\n")
+                write_summary(tmp / "summary.xlsx", summary_views(data, publish), profile,
+                              method)
+
         partners = agg.partners_in_round(scored, v.excluded, profile)
         partners = [p for p in partners if p in set(scored["partner"])]
-        pages = _run_notebooks(tmp, round_id, profile, partners, result, timer, progress,
-                               timeout, jobs, Path(notebook_dir or NOTEBOOK_DIR))
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tables") as side:
+            tables = side.submit(write_tables)
+            pages = _run_notebooks(tmp, round_id, profile, partners, result, timer, progress,
+                                   timeout, jobs, Path(notebook_dir or NOTEBOOK_DIR))
+            tables.result()  # an error writing the tables is an error of the round
         result.reports = pages
         if result.failed:
             result.status = "failed"
