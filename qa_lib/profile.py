@@ -36,6 +36,8 @@ class _Strict(BaseModel):
 
 
 class Band(_Strict):
+    """A band: its name and the lowest score in it."""
+
     name: str
     min: float = Field(ge=0, le=100)
 
@@ -58,6 +60,8 @@ class Source(_Strict):
 
 
 class Criterion(_Strict):
+    """One criterion: a question answered Yes/Partly/No(/N/A), or a computed rule."""
+
     key: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
     question: str = Field(min_length=3)
     weight: float = Field(gt=0)
@@ -79,22 +83,30 @@ class Criterion(_Strict):
 
 
 class Measure(_Strict):
+    """A measure: a named group of weighted criteria."""
+
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str
     criteria: tuple[Criterion, ...] = Field(min_length=1)
 
 
 class DateColumn(_Strict):
+    """A date column of the audit sheet."""
+
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     question: str
 
 
 class RequiredWhen(_Strict):
+    """A column needed when another column has one of some answers."""
+
     column: str
     answers: tuple[str, ...]
 
 
 class ExtraColumn(_Strict):
+    """An unscored column of the audit sheet (tool used, grades, ...)."""
+
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     type: Literal["text", "choice", "multi_choice", "grade", "number"]
     question: str
@@ -106,6 +118,8 @@ class ExtraColumn(_Strict):
 
 
 class Drift(_Strict):
+    """Which dates and criterion the drift flags are read from."""
+
     plan_months: int = 18
     plan_start: str
     plan_end: str
@@ -121,6 +135,8 @@ class StrategyDocument(_Strict):
 
 
 class ProfileModel(_Strict):
+    """The whole profile file, as checked by the schema."""
+
     name: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
     title: str
     partnership: str

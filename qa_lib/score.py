@@ -31,30 +31,37 @@ CONTEXT = ["case_ref", "partner", "auditor_role", "audit_date", "age_band", "pla
 
 
 def credit_col(key: str) -> str:
+    """Column of a criterion's credit."""
     return f"{key}__credit"
 
 
 def state_col(key: str) -> str:
+    """Column of a criterion's state (answered, n/a, missing)."""
     return f"{key}__state"
 
 
 def status_col(key: str) -> str:
+    """Column of a computed criterion's status word."""
     return f"{key}__status"
 
 
 def elapsed_col(key: str) -> str:
+    """Column of a computed criterion's measured quantity."""
     return f"{key}__elapsed"
 
 
 def score_col(measure: str) -> str:
+    """Column of a measure's score."""
     return f"score__{measure}"
 
 
 def mstatus_col(measure: str) -> str:
+    """Column of a measure's status (scored, insufficient evidence, ...)."""
     return f"status__{measure}"
 
 
 def band_col(measure: str) -> str:
+    """Column of a measure's band."""
     return f"band__{measure}"
 
 

@@ -51,6 +51,8 @@ class Context:
 
 @dataclass
 class Rule:
+    """A registered validation rule."""
+
     code: str
     message: str
     fix: str
@@ -104,6 +106,7 @@ class Validated:
 @rule("V01", "A required value is blank.", "Fill in this cell; every case row needs it.",
       ["case_ref", "partner", "audit_date"])
 def required_values(t: pd.DataFrame, ctx: Context):
+    """case_ref, partner and audit_date are filled in on every row."""
     for key in ("case_ref", "partner", "audit_date"):
         yield Failure(ctx.readable_blank(t, key), key, f"'{key}' is blank; every row needs it.")
 
@@ -112,6 +115,7 @@ def required_values(t: pd.DataFrame, ctx: Context):
       "Use the pseudonymised reference: letters, digits and -, at most 20 characters.",
       ["case_ref"])
 def case_ref_form(t: pd.DataFrame, ctx: Context):
+    """case_ref holds only letters, digits and -, at most 20 characters."""
     ref = t["case_ref"].astype("string")
     bad_chars = ref.notna() & ~ref.str.fullmatch(r"[A-Za-z0-9-]+").fillna(True)
     too_long = ref.notna() & (ref.str.len() > 20).fillna(False)
@@ -125,6 +129,7 @@ def case_ref_form(t: pd.DataFrame, ctx: Context):
       "Replace it with the pseudonymised case reference agreed for the round; never use a name, "
       "NHS number or date of birth.", ["case_ref"])
 def case_ref_personal(t: pd.DataFrame, ctx: Context):
+    """case_ref is not an NHS number, name, date of birth, e-mail or postcode."""
     kinds = identifier_kinds(t["case_ref"])
     mask = kinds.notna()
     msg = kinds[mask].map(lambda k: f"The case reference looks like {k}; it was refused and is "
@@ -134,6 +139,7 @@ def case_ref_personal(t: pd.DataFrame, ctx: Context):
 
 @rule("V04", "The audit date is in the future.", "Correct the audit date.", ["audit_date"])
 def audit_date_future(t: pd.DataFrame, ctx: Context):
+    """The audit date is not after the reference date of the run."""
     yield Failure(t["audit_date"] > pd.Timestamp(ctx.today), "audit_date",
                   f"The audit date is after today ({ctx.today:%d/%m/%Y}).")
 
@@ -141,6 +147,7 @@ def audit_date_future(t: pd.DataFrame, ctx: Context):
 @rule("V05", "This answer is not allowed for this question.",
       "Choose one of the answers the dropdown offers for this question.", ["criteria"])
 def answer_allowed(t: pd.DataFrame, ctx: Context):
+    """N/A (or Partly) only where the profile offers it for the criterion."""
     for c in ctx.profile.criteria.values():
         if c.answers is None:
             continue
@@ -155,6 +162,7 @@ def answer_allowed(t: pd.DataFrame, ctx: Context):
 @rule("V06", "An end date is before its start date.",
       "Check both dates; the end cannot come before the start.", ["date pairs"])
 def end_before_start(t: pd.DataFrame, ctx: Context):
+    """No end date before its start date (the profile's date pairs)."""
     for start, end in ctx.profile.model.date_order:
         bad = (t[end] < t[start]).fillna(False)
         if not bad.any():
@@ -168,6 +176,7 @@ def end_before_start(t: pd.DataFrame, ctx: Context):
       "Dates on the audit tool must be on or before the audit date; check the date and the year.",
       ["dates"])
 def date_after_audit(t: pd.DataFrame, ctx: Context):
+    """No date after the audit date."""
     for d in ctx.profile.model.date_columns:
         bad = (t[d.key] > t["audit_date"]).fillna(False)
         yield Failure(bad, d.key, f"'{d.key}' is after the audit date.")
@@ -176,6 +185,7 @@ def date_after_audit(t: pd.DataFrame, ctx: Context):
 @rule("V08", "A value needed by another answer is blank.",
       "Fill in this cell (see the column note for when it is needed).", ["required_when"])
 def required_when(t: pd.DataFrame, ctx: Context):
+    """Columns needed by another answer are filled in (tool_name when TU1 is Yes)."""
     for col in ctx.profile.columns:
         rw = col.required_when
         if rw is None:
@@ -189,6 +199,7 @@ def required_when(t: pd.DataFrame, ctx: Context):
       "Keep one row per case for each partner: merge or delete the repeated row.",
       ["case_ref", "partner"])
 def duplicate_case_partner(t: pd.DataFrame, ctx: Context):
+    """One row per case for each partner."""
     keyed = t[["case_ref", "partner"]].dropna()
     dup = keyed.duplicated(keep=False)
     mask = pd.Series(False, index=t.index)
