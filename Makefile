@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 
 AXE    := node_modules/axe-core/axe.min.js
 
-.PHONY: demo test lint venv browser templates clean
+.PHONY: demo test lint venv browser bench templates clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ demo: venv
 test: venv browser
 	$(BIN)/ruff check qa_lib tests benchmarks
 	$(BIN)/pytest
+
+# Performance figures (not part of the tests): medians of several runs, with ratios.
+bench: venv
+	$(BIN)/python benchmarks/bench_scoring.py
+	$(BIN)/python benchmarks/bench_round.py
 
 lint: venv
 	$(BIN)/ruff check qa_lib tests benchmarks
