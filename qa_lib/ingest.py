@@ -429,12 +429,29 @@ class _Cells:
             partner=r["partner"] if isinstance(r["partner"], str) else None))
 
 
-def _by_unique(values: pd.Series, fn) -> tuple[list, list]:
-    """Apply ``fn(value) -> (parsed, issue)`` once per distinct value (blank cells skipped)."""
-    cache: dict = {}
+_SAFE_KINDS = {"string", "empty", "datetime", "datetime64", "date"}  # no 1 == 1.0 == True clash
+
+
+def _by_unique(values: pd.Series, fn) -> tuple[np.ndarray, np.ndarray]:
+    """Apply ``fn(value) -> (parsed, issue)`` once per distinct value (blank cells skipped).
+
+    Columns holding only text or only dates (nearly all of them) are factorised in one
+    vectorised pass; mixed columns are keyed by (type, value), so that 1, 1.0 and TRUE,
+    which compare equal in Python, are never read as one another.
+    """
     arr = values.to_numpy(dtype=object)
-    parsed: list = [None] * len(arr)
-    issues: list = [None] * len(arr)
+    n = len(arr)
+    parsed = np.full(n, None, dtype=object)
+    issues = np.full(n, None, dtype=object)
+    if pd.api.types.infer_dtype(arr, skipna=True) in _SAFE_KINDS:
+        codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+        up = np.full(len(uniques) + 1, None, dtype=object)  # the last slot serves code -1
+        ui = np.full(len(uniques) + 1, None, dtype=object)
+        for j, u in enumerate(uniques):
+            if not is_blank(u):
+                up[j], ui[j] = fn(u)
+        return up[codes], ui[codes]
+    cache: dict = {}
     for i in np.flatnonzero(~pd.isna(arr)).tolist():
         v = arr[i]
         try:
@@ -474,12 +491,12 @@ def _coerce(raw: pd.DataFrame, profile: Profile, letters, problems: list[Problem
         else:
             fn = parse_text
         parsed, issues = _by_unique(raw[col.key], fn)
-        for idx, issue in zip(raw.index, issues, strict=True):
-            if issue is not None:
-                sev, code, msg, fix = issue
-                if sev == ERROR:
-                    unreadable.add((idx, col.key))
-                cells.add(idx, col.key, sev, code, msg, fix, raw.at[idx, col.key])
+        for pos in np.flatnonzero(pd.notna(issues)).tolist():  # only the cells with an issue
+            idx = raw.index[pos]
+            sev, code, msg, fix = issues[pos]
+            if sev == ERROR:
+                unreadable.add((idx, col.key))
+            cells.add(idx, col.key, sev, code, msg, fix, raw.at[idx, col.key])
         if col.type == "date":
             out[col.key] = pd.to_datetime(pd.Series(parsed, index=raw.index, dtype=object))
         elif col.type == "grade":

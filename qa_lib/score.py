@@ -25,6 +25,7 @@ from qa_lib.timescales import add_months
 
 SCORED, INSUFFICIENT, NOT_APPLICABLE = "scored", "insufficient evidence", "not applicable"
 ANSWERED, NA, MISSING = "answered", "n/a", "missing"
+STATES = [ANSWERED, NA, MISSING]  # a criterion's state per row, stored as a categorical
 
 CONTEXT = ["case_ref", "partner", "auditor_role", "audit_date", "age_band", "plan_type",
            "neglect_types", "overall_grade"]
@@ -88,32 +89,36 @@ def score(table: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     cols: dict[str, object] = {c: t[c] for c in keep}
     n = len(t)
 
+    answer_codes = pd.CategoricalDtype(["Yes", "Partly", "No", "N/A"])
+    credit_of = np.array([CREDITS["Yes"], CREDITS["Partly"], CREDITS["No"], np.nan, np.nan])
+    state_of = np.array([0, 0, 0, 1, 2], dtype=np.int8)  # by answer code; -1 (blank) -> missing
     for m in profile.measures:
+        states = []
         for c in m.criteria:
             if c.rule is None:
                 ans = t[c.key]
-                credit = ans.map(CREDITS).astype(float)
-                state = np.where(ans.isin(list(CREDITS)), ANSWERED,
-                                 np.where(ans.eq("N/A"), NA, MISSING))
+                code = ans.astype(answer_codes).cat.codes.to_numpy()  # -1 for blank
+                credit = pd.Series(credit_of[code], dtype=float)
+                state = state_of[code]
                 cols[c.key] = ans
             else:
                 fn = computed.REGISTRY[c.rule.function]
                 out = fn(t, c.rule)
                 credit = pd.Series(out.credit, dtype=float)
-                state = np.where(credit.notna(), ANSWERED, NA)
+                state = np.where(credit.notna(), 0, 1).astype(np.int8)
                 cols[status_col(c.key)] = pd.Series(out.status, dtype=object)
                 if out.elapsed is not None:
                     cols[elapsed_col(c.key)] = pd.Series(out.elapsed, dtype=float)
             cols[credit_col(c.key)] = credit
-            cols[state_col(c.key)] = pd.Series(state, dtype=object)
+            cols[state_col(c.key)] = pd.Categorical.from_codes(state, STATES)
+            states.append(state)
 
         w = np.array([c.weight for c in m.criteria], dtype=float)
         cred = np.column_stack([np.asarray(cols[credit_col(c.key)], dtype=float)
                                 for c in m.criteria]) if n else np.zeros((0, len(w)))
-        st = np.column_stack([np.asarray(cols[state_col(c.key)], dtype=object)
-                              for c in m.criteria]) if n else np.zeros((0, len(w)), dtype=object)
-        answered = st == ANSWERED
-        applicable = answered | (st == MISSING)
+        st = np.column_stack(states) if n else np.zeros((0, len(w)), dtype=np.int8)
+        answered = st == 0
+        applicable = answered | (st == 2)
         num = np.where(answered, np.nan_to_num(cred) * w, 0.0).sum(axis=1)
         den = np.where(answered, w, 0.0).sum(axis=1)
         n_ans = answered.sum(axis=1)
@@ -126,7 +131,7 @@ def score(table: pd.DataFrame, profile: Profile) -> pd.DataFrame:
         cols[mstatus_col(m.key)] = pd.Series(status, dtype=object)
         cols[band_col(m.key)] = bands_of(sc, profile)
         cols[f"answered__{m.key}"] = pd.Series(n_ans, dtype=int)
-        cols[f"missing__{m.key}"] = pd.Series((st == MISSING).sum(axis=1), dtype=int)
+        cols[f"missing__{m.key}"] = pd.Series((st == 2).sum(axis=1), dtype=int)
 
     out = pd.DataFrame(cols, index=range(n))
     scores = out[[score_col(m.key) for m in profile.measures]]

@@ -153,9 +153,11 @@ def answer_allowed(t: pd.DataFrame, ctx: Context):
             continue
         allowed = set(c.answers)
         bad = t[c.key].notna() & ~t[c.key].isin(allowed)
+        if not bad.any():
+            continue
         opts = ", ".join(c.answers)
-        msg = t[c.key].map(lambda v, k=c.key, o=opts: f"'{v}' is not allowed for {k}: "
-                           f"answer {o}.")
+        msg = t.loc[bad, c.key].map(lambda v, k=c.key, o=opts: f"'{v}' is not allowed for {k}: "
+                                    f"answer {o}.")
         yield Failure(bad, c.key, msg)
 
 
