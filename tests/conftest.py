@@ -80,3 +80,28 @@ def assert_self_contained(html: str) -> int:
     assert not re.search(r"url\((?!['\"]?data:)", html)
     assert "@import" not in html
     return imgs
+
+
+def page_text(html: str) -> str:
+    """Visible text of a report page's main content, whitespace collapsed."""
+    html = html[html.find("<main"):] if "<main" in html else html
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def validate_folder(folder: Path, profile: Profile):
+    """Read and validate a folder of returns as a round would (reference date TODAY)."""
+    from qa_lib.ingest import read_returns
+    from qa_lib.validate import validate
+
+    return validate(read_returns(folder, profile), profile, TODAY)
+
+
+def letter_of(path: Path, key: str, header_row: int = 1) -> str:
+    """The column letter of ``key`` in the header row of the workbook's Audit sheet."""
+    from openpyxl.utils import get_column_letter
+
+    ws = openpyxl.load_workbook(path)["Audit"]
+    for cell in ws[header_row]:
+        if cell.value == key:
+            return get_column_letter(cell.column)
+    raise AssertionError(f"{key} is not in row {header_row} of {path.name}")

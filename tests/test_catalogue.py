@@ -29,7 +29,7 @@ from msoffcrypto.format.ooxml import OOXMLFile
 from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 
-from conftest import TODAY, base_row, write_return
+from conftest import TODAY, base_row, letter_of, validate_folder, write_return
 from qa_lib.ingest import read_returns
 from qa_lib.problems import ERROR, NOTE, Problem
 from qa_lib.validate import Validated, validate
@@ -37,8 +37,6 @@ from qa_lib.validate import Validated, validate
 # --------------------------------------------------------------------------- helpers
 
 
-def run(folder: Path, profile) -> Validated:
-    return validate(read_returns(folder, profile), profile, TODAY)
 
 
 def keys_of(profile) -> list[str]:
@@ -46,12 +44,6 @@ def keys_of(profile) -> list[str]:
     return [c.key for c in profile.columns if c.in_header]
 
 
-def letter_of(path: Path, key: str, header_row: int = 1) -> str:
-    ws = openpyxl.load_workbook(path)["Audit"]
-    for cell in ws[header_row]:
-        if cell.value == key:
-            return get_column_letter(cell.column)
-    raise AssertionError(f"{key} is not in row {header_row} of {path.name}")
 
 
 def of(v: Validated, file: str, row: int | None = None, severity: str | None = None) -> list[Problem]:
@@ -206,7 +198,7 @@ def test_legacy_xls_is_read_like_xlsx(tmp_path, halton):
     wb.save(str(path))
     assert path.read_bytes()[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a real BIFF8 workbook
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     t = table_rows(v, path.name)
     assert list(t.index) == [2, 3]
@@ -230,7 +222,7 @@ def test_xls_saved_with_an_xlsx_name_is_read_by_its_content(tmp_path, halton):
     path = tmp_path / "housing.xlsx"
     wb.save(str(path))
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     assert v.errors == []
     assert ok(v, path.name, 2)
@@ -242,7 +234,7 @@ def test_workbook_saved_with_a_csv_name_is_read_as_a_workbook_with_a_note(tmp_pa
     path.parent.mkdir()
     path.write_bytes(src.read_bytes())
 
-    v = run(path.parent, halton)
+    v = validate_folder(path.parent, halton)
 
     assert v.errors == []
     assert ok(v, path.name, 2)
@@ -255,7 +247,7 @@ def test_csv_with_a_byte_order_mark(tmp_path, halton):
     path.write_bytes(csv_text(halton, [text_row("HAL-0001", TU3="Yes")]).encode("utf-8-sig"))
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     assert v.errors == [], v.errors  # the BOM does not spoil the 'case_ref' heading
     t = table_rows(v, path.name)
@@ -269,7 +261,7 @@ def test_csv_with_semicolons(tmp_path, halton):
             text_row("HAL-0002", TU3="Maybe")]
     path.write_text(csv_text(halton, rows, delimiter=";"), encoding="utf-8")
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     t = table_rows(v, path.name)
     assert t.loc[2, "neglect_types"] == "Physical; Emotional"
@@ -285,7 +277,7 @@ def test_csv_with_excel_sep_line(tmp_path, halton):
                                   delimiter=";")
     path.write_text(text, encoding="utf-8")
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     # Excel hides the sep= line, so rows are numbered as Excel shows them: the header is row 1
     assert ok(v, path.name, 2)
@@ -299,7 +291,7 @@ def test_csv_in_windows_encoding(tmp_path, halton):
     with pytest.raises(UnicodeDecodeError):
         path.read_bytes().decode("utf-8")
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     assert v.errors == []
     assert table_rows(v, path.name).loc[2, "strengths"] == "Café visit; £20 food voucher given"
@@ -309,7 +301,7 @@ def test_csv_with_no_header_row_is_refused(tmp_path, halton):
     path = tmp_path / "schools.csv"
     path.write_text("HAL-0001,Schools,15/10/2026\r\nHAL-0002,Schools,15/10/2026\r\n", encoding="utf-8")
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     p = refusal(v, path.name, "F06")
     assert "no header row" in p.message
@@ -321,7 +313,7 @@ def test_csv_saved_as_excel_unicode_text(tmp_path, halton):
                     keys_of(halton) + ["strengths"], delimiter="\t")
     path.write_bytes(text.encode("utf-16"))  # with its byte-order mark, as Excel writes it
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     assert v.errors == []
     assert table_rows(v, path.name).loc[2, "strengths"] == "Zoë's voice heard"
@@ -334,7 +326,7 @@ def test_password_protected_workbook_is_refused(tmp_path, halton):
     with plain.open("rb") as src, path.open("wb") as out:
         OOXMLFile(src).encrypt("Secret-123", out)  # real encryption
 
-    v = run(path.parent, halton)
+    v = validate_folder(path.parent, halton)
 
     p = refusal(v, path.name, "F03")
     assert "password-protected" in p.message
@@ -358,7 +350,7 @@ def test_corrupt_file_is_refused(tmp_path, halton, kind):
     path.parent.mkdir()
     path.write_bytes(data)
 
-    v = run(path.parent, halton)
+    v = validate_folder(path.parent, halton)
 
     p = refusal(v, path.name, "F04")
     assert "damaged" in p.message
@@ -369,7 +361,7 @@ def test_corrupt_file_is_refused(tmp_path, halton, kind):
 def test_empty_file_is_refused(tmp_path, halton, name):
     (tmp_path / name).write_bytes(b"")
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     p = refusal(v, name, "F02")
     assert "empty (0 bytes)" in p.message
@@ -380,7 +372,7 @@ def test_web_page_saved_with_an_excel_name_is_refused(tmp_path, halton):
     path.write_text("<html><body><table><tr><td>case_ref</td><td>partner</td></tr></table>"
                     "</body></html>", encoding="utf-8")
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     p = refusal(v, path.name, "F04")
     assert "web page" in p.message
@@ -391,7 +383,7 @@ def test_text_file_with_an_excel_name_is_read_as_csv_with_a_note(tmp_path, halto
     path = tmp_path / "schools.xls"  # what some case systems export
     path.write_text(csv_text(halton, [text_row("HAL-0001")], delimiter="\t"), encoding="utf-8")
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     assert v.errors == []
     assert ok(v, path.name, 2)
@@ -401,7 +393,7 @@ def test_text_file_with_an_excel_name_is_read_as_csv_with_a_note(tmp_path, halto
 def test_spreadsheet_in_another_format_is_refused(tmp_path, halton):
     (tmp_path / "police.ods").write_bytes(b"PK\x03\x04 an OpenDocument spreadsheet")
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     p = refusal(v, "police.ods", "F01")
     assert ".ods" in p.message
@@ -444,7 +436,7 @@ def test_workbook_with_no_audit_sheet_is_refused_naming_its_sheets(tmp_path, hal
     path = tmp_path / "police.xlsx"
     wb.save(path)
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     p = refusal(v, path.name, "F05")
     assert "No sheet called 'Audit'" in p.message
@@ -458,7 +450,7 @@ def test_audit_sheet_renamed_is_read_from_the_one_sheet_with_the_columns(tmp_pat
         ("Cases", audit_rows(halton, [base_row("HAL-0001")]), None),
     ]))
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     assert v.errors == []
     assert ok(v, path.name, 2)
@@ -476,7 +468,7 @@ def test_hidden_extra_sheet_is_ignored(tmp_path, halton):
     old.sheet_state = "hidden"
     wb.save(path)
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     assert v.problems == []
     assert list(table_rows(v, path.name).index) == [2]
@@ -488,7 +480,7 @@ def test_hidden_audit_sheet_is_read_with_a_note(tmp_path, halton):
     wb["Audit"].sheet_state = "hidden"
     wb.save(path)
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     assert v.errors == []
     assert ok(v, path.name, 2)
@@ -520,7 +512,7 @@ def test_reordered_columns_are_read_by_key(tmp_path, halton):
     path.write_bytes(xlsx_bytes([("Audit", [(1, keys)] + [(i, [r.get(k) for k in keys])
                                                           for i, r in enumerate(rows, 2)], None)]))
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     t = table_rows(v, path.name)
     assert t.loc[2, "partner"] == "Cheshire Police" and t.loc[2, "TU1"] == "No"
@@ -539,7 +531,7 @@ def test_duplicated_column_is_refused_naming_both_letters(tmp_path, halton):
     ws.cell(row=2, column=spare, value="No")
     wb.save(path)
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     p = refusal(v, path.name, "F08")
     assert p.sheet == "Audit"
@@ -555,7 +547,7 @@ def test_header_typed_in_a_different_case(tmp_path, halton):
     path.write_bytes(xlsx_bytes([("Audit", [(1, [shown.get(k, k) for k in keys]),
                                             (2, [row.get(k) for k in keys])], None)]))
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     assert [p.code for p in v.problems] == ["V08"]  # tool_name needed when TU1 is Yes: it was read
     t = table_rows(v, path.name)
@@ -571,7 +563,7 @@ def test_spaces_and_non_breaking_spaces_in_headers_and_values(tmp_path, halton):
     path.write_bytes(xlsx_bytes([("Audit", [(1, [shown.get(k, k) for k in keys]),
                                             (2, [row.get(k) for k in keys])], None)]))
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     assert v.errors == []
     t = table_rows(v, path.name)
@@ -587,7 +579,7 @@ def test_typographic_quotes_dashes_and_invisible_characters(tmp_path, halton):
                  TU3="Yes\u200b", strengths="Good\u200b work"),
     ])
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     assert v.errors == []
     t = table_rows(v, path.name)
@@ -607,7 +599,7 @@ def test_two_header_rows_the_second_is_skipped_with_a_note(tmp_path, halton):
         (4, [base_row("HAL-0002", TU2="Maybe").get(k) for k in keys]),
     ], None)]))
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     assert list(table_rows(v, path.name).index) == [3, 4]
     [n] = of(v, path.name, 2)
@@ -627,7 +619,7 @@ def test_second_header_row_in_a_different_order_refuses_the_file(tmp_path, halto
         (4, moved), (5, [base_row("HAL-0002", TU1="Yes", TU2="No").get(k) for k in moved]),
     ], None)]))
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     p = refusal(v, path.name, "F10")
     assert "Row 4 is a second header row" in p.message
@@ -637,7 +629,7 @@ def test_blank_rows_between_cases_are_dropped_keeping_excel_row_numbers(tmp_path
     path = write_return(tmp_path, halton, [base_row("HAL-0001"), {}, {"case_ref": "   "},
                                            base_row("HAL-0004", TU4="Maybe")])
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     assert list(table_rows(v, path.name).index) == [2, 5]
     assert [(p.code, p.row) for p in v.errors] == [("A02", 5)]
@@ -653,7 +645,7 @@ def test_merged_cells_are_filled_down_with_a_note(tmp_path, halton):
     wb["Audit"].merge_cells(f"{b}2:{b}4")
     wb.save(path)
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     assert v.errors == []
     t = table_rows(v, path.name)
@@ -672,7 +664,7 @@ def test_hidden_rows_and_columns_are_read_with_a_note(tmp_path, halton):
     wb["Audit"].column_dimensions[tu3].hidden = True
     wb.save(path)
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     assert list(table_rows(v, path.name).index) == [2, 3, 4]
     assert [(p.code, p.row, p.column) for p in v.errors] == [("A02", 3, "TU3")]
@@ -702,7 +694,7 @@ def test_formulas_with_saved_results_are_read(tmp_path, halton):
     _set_cached(path, f"{tu1}2", "No")
     _set_cached(path, f"{part}2", "Cheshire Police")
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     assert v.problems == []
     t = table_rows(v, path.name)
@@ -717,7 +709,7 @@ def test_formula_with_no_saved_result_is_an_error_naming_the_cell(tmp_path, halt
     wb["Audit"][f"{ad}3"] = "=TODAY()"
     wb.save(path)
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     errs = sorted(of(v, path.name, 3, ERROR), key=lambda p: p.letter)
     assert [(p.code, p.column) for p in errs] == sorted(
@@ -740,7 +732,7 @@ def test_formula_showing_an_excel_error_is_an_error(tmp_path, halton):
         rf'<c r="{tu2}2"([^>]*)><f>(.*?)</f><v\s*/></c>',
         lambda m: f'<c r="{tu2}2"{m.group(1)} t="e"><f>{m.group(2)}</f><v>#N/A</v></c>', xml))
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     [p] = of(v, path.name, 2, ERROR)
     assert (p.code, p.column, p.letter, p.value) == ("X02", "TU2", tu2, "#N/A")
@@ -762,7 +754,7 @@ def test_formatting_to_the_bottom_of_the_sheet_reads_fast(tmp_path, halton):
     assert b"1048576" in zipfile.ZipFile(path).read(sheet_member(path))
 
     start = time.perf_counter()
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
     took = time.perf_counter() - start
 
     print(f"\nformatting to row 1,048,576: read and validated in {took:.2f} s")
@@ -781,7 +773,7 @@ def test_stray_value_at_the_bottom_and_far_right_reads_fast(tmp_path, halton):
     path.write_bytes(xlsx_bytes([("Audit", rows, None)]))
 
     start = time.perf_counter()
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
     took = time.perf_counter() - start
 
     print(f"\nstray values at XFD2 and row 1,048,576: read and validated in {took:.2f} s")
@@ -805,7 +797,7 @@ def test_formula_copied_to_the_bottom_of_the_sheet_reads_fast(tmp_path, halton):
                 lambda xml: xml.replace("</sheetData>", extra + "</sheetData>"))
 
     start = time.perf_counter()
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
     took = time.perf_counter() - start
 
     print(f"\nformula filled to row 1,048,576: read and validated in {took:.2f} s")
@@ -820,7 +812,7 @@ def test_sheet_with_values_across_hundreds_of_columns_on_every_row_is_refused(tm
     path = tmp_path / "police.xlsx"
     path.write_bytes(xlsx_bytes([("Audit", rows, None)]))
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     p = refusal(v, path.name, "F09")
     assert "40,001 rows and 702 columns" in p.message
@@ -841,7 +833,7 @@ def test_sheet_of_100000_rows(tmp_path, halton):
     path.write_bytes(xlsx_bytes([("Audit", [(1, keys)] + body, None)]))
 
     start = time.perf_counter()
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
     took = time.perf_counter() - start
 
     print(f"\n{n:,} rows: read and validated in {took:.1f} s")
@@ -862,7 +854,7 @@ def test_nonsense_in_every_coded_column_at_once(tmp_path, halton):
     path = write_return(tmp_path, halton, [base_row("HAL-0001"), {"case_ref": "HAL-0002", **nonsense}],
                         partner="Cheshire Police")
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     errs = of(v, path.name, 3, ERROR)
     assert sorted(p.column for p in errs) == sorted(c.key for c in coded)
@@ -880,7 +872,7 @@ def test_numbers_and_true_false_where_answers_belong(tmp_path, halton):
     path = write_return(tmp_path, halton, [base_row("HAL-0001", TU1=1, LE2=0.5, FB1=True, IM1=0),
                                            base_row("HAL-0002", TU1="No")])
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     errs = {p.column: p for p in of(v, path.name, 2, ERROR)}
     assert set(errs) == {"TU1", "LE2", "FB1", "IM1"}
@@ -895,7 +887,7 @@ def test_numbers_and_true_false_where_answers_belong(tmp_path, halton):
 def test_case_ref_stored_as_a_number(tmp_path, halton, ref):
     path = write_return(tmp_path, halton, [base_row(ref), base_row("12346")])
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     assert v.errors == []
     assert list(table_rows(v, path.name)["case_ref"]) == ["12345", "12346"]
@@ -908,7 +900,7 @@ def test_dates_as_text_with_times(tmp_path, halton):
                  referral_date="01/09/2026 09:15:30"),
     ])
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     assert v.problems == []
     t = table_rows(v, path.name)
@@ -921,7 +913,7 @@ def test_dates_with_impossible_years(tmp_path, halton, value):
     path = write_return(tmp_path, halton, [base_row("HAL-0001", referral_date=value),
                                            base_row("HAL-0002", referral_date="01/09/2026")])
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     [p] = of(v, path.name, 2, ERROR)
     assert (p.code, p.column, p.letter, p.value) == ("D03", "referral_date",
@@ -933,7 +925,7 @@ def test_dates_with_impossible_years(tmp_path, halton, value):
 def test_age_band_excel_turned_into_a_date_is_recovered(tmp_path, halton):
     path = write_return(tmp_path, halton, [base_row("HAL-0001", age_band=dt.datetime(2026, 4, 1))])
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     assert v.errors == []
     assert table_rows(v, path.name).loc[2, "age_band"] == "1-4"

@@ -7,15 +7,12 @@ import re
 
 import pytest
 
-from conftest import TODAY, base_row, write_return
+from conftest import TODAY, base_row, page_text, write_return
 from qa_lib.round import run_round
 
 TOOL = {"tool_name": "Home Conditions Tool"}
 
 
-def _text(html: str) -> str:
-    html = html[html.find("<main"):]
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +41,7 @@ def two_rounds(tmp_path_factory, halton):
 
 def test_trend_and_change_since_last_round(two_rounds):
     out, _, r2 = two_rounds
-    t = _text((r2.folder / "partner-cheshire-police.html").read_text(encoding="utf-8"))
+    t = page_text((r2.folder / "partner-cheshire-police.html").read_text(encoding="utf-8"))
     # headline: tool use 75.0 now, 80.0 last round -> change -5.0
     assert re.search(r"Tool use 75\.0\s*† Good 2 75\.0 Good 0\.0 \u22125\.0", t), t[:2500]
     # the trend table has both rounds and the change
@@ -57,7 +54,7 @@ def test_trend_and_change_since_last_round(two_rounds):
 def test_last_rounds_actions_and_version_marker(two_rounds):
     _, _, r2 = two_rounds
     for page in ("partner-cheshire-police.html", "partnership.html"):
-        t = _text((r2.folder / page).read_text(encoding="utf-8"))
+        t = page_text((r2.folder / page).read_text(encoding="utf-8"))
         assert "Actions recommended last round (2026-Q1)" in t
         assert "Repeat the home conditions tool at review. 2" in t
         assert "2026-Q1 was scored with profile version 0.9.0" in t
@@ -66,7 +63,7 @@ def test_last_rounds_actions_and_version_marker(two_rounds):
 
 def test_first_round_has_no_trend_and_root_index_lists_rounds(two_rounds):
     out, r1, _ = two_rounds
-    t1 = _text((r1.folder / "partner-cheshire-police.html").read_text(encoding="utf-8"))
+    t1 = page_text((r1.folder / "partner-cheshire-police.html").read_text(encoding="utf-8"))
     assert "first round of this profile" in t1
     root = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="2026-Q1/index.html"' in root and 'href="2026-Q2/index.html"' in root

@@ -8,7 +8,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from conftest import TODAY, base_row, write_return
+from conftest import TODAY, base_row, page_text, write_return
 from qa_lib import publish as pub
 from qa_lib.round import run_round
 
@@ -33,9 +33,6 @@ def test_suppress_by_base():
     assert out["n"].tolist() == ["c", "12", "0"]
 
 
-def _text(html: str) -> str:
-    html = html[html.find("<main"):]
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +52,7 @@ def published(tmp_path_factory, halton):
 
 
 def test_partner_with_three_cases_is_suppressed(published):
-    t = _text((published / "partner-cheshire-police.html").read_text(encoding="utf-8"))
+    t = page_text((published / "partner-cheshire-police.html").read_text(encoding="utf-8"))
     assert "Cases scored c" in t
     assert re.search(r"Headline scores for Cheshire Police, round P .* Tool use c c c ", t)
     assert "Publishing mode" in t
@@ -64,12 +61,12 @@ def test_partner_with_three_cases_is_suppressed(published):
 
 
 def test_partner_with_ten_cases_is_shown(published):
-    t = _text((published / "partner-health-visiting.html").read_text(encoding="utf-8"))
+    t = page_text((published / "partner-health-visiting.html").read_text(encoding="utf-8"))
     assert re.search(r"Tool use 33\.3 Inadequate 10 ", t), t[:1500]
 
 
 def test_partnership_heatmap_and_no_case_level_outputs(published):
-    t = _text((published / "partnership.html").read_text(encoding="utf-8"))
+    t = page_text((published / "partnership.html").read_text(encoding="utf-8"))
     assert re.search(r"Mean score and band by partner and measure .* Cheshire Police c c c c c ", t)
     assert not (published / "scored.csv").exists()
     wb = openpyxl.load_workbook(published / "summary.xlsx")

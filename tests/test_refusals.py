@@ -16,10 +16,9 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
 
-from conftest import TODAY, base_row, write_return
-from qa_lib.ingest import read_returns
+from conftest import TODAY, base_row, letter_of, validate_folder, write_return
 from qa_lib.problems import ERROR, NOTE, Problem
-from qa_lib.validate import Validated, validate
+from qa_lib.validate import Validated
 
 NHS_NUMBER = "9434765919"  # passes the modulus-11 check digit
 
@@ -27,17 +26,8 @@ NHS_NUMBER = "9434765919"  # passes the modulus-11 check digit
 # --------------------------------------------------------------------------- helpers
 
 
-def run(folder: Path, profile) -> Validated:
-    return validate(read_returns(folder, profile), profile, TODAY)
 
 
-def letter_of(path: Path, key: str, header_row: int = 1) -> str:
-    """The column letter of ``key`` in the header row of the workbook's Audit sheet."""
-    ws = openpyxl.load_workbook(path)["Audit"]
-    for cell in ws[header_row]:
-        if cell.value == key:
-            return get_column_letter(cell.column)
-    raise AssertionError(f"{key} is not in row {header_row} of {path.name}")
 
 
 def errors_at(v: Validated, file: str, row: int) -> list[Problem]:
@@ -84,7 +74,7 @@ def test_missing_required_column_refuses_the_file(tmp_path, halton):
     wb.save(bad)
     good = write_return(tmp_path, halton, [base_row("HAL-0001", "Housing")], name="housing.xlsx")
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     f07 = [p for p in v.errors if p.code == "F07"]
     assert len(f07) == 1
@@ -106,7 +96,7 @@ def test_required_column_renamed_to_near_miss_is_suggested(tmp_path, halton):
     wb.save(bad)
     good = write_return(tmp_path, halton, [base_row("HAL-0001", "Housing")], name="housing.xlsx")
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     f07 = [p for p in v.errors if p.code == "F07"]
     assert len(f07) == 1
@@ -129,7 +119,7 @@ def test_unknown_partner_gets_near_miss_suggestion(tmp_path, halton):
         base_row("HAL-0002", partner="Chesire Police"),
     ], partner="Cheshire Police")
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     p = assert_cell_error(v, path, 3, "partner", "C01")
     assert p.value == "Chesire Police"
@@ -144,7 +134,7 @@ def test_answer_that_is_not_an_answer(tmp_path, halton):
     path = write_return(tmp_path, halton, [base_row("HAL-0001", TU3="Yes"),
                                            base_row("HAL-0002", TU3="Maybe")])
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     p = assert_cell_error(v, path, 3, "TU3", "A02")
     assert p.value == "Maybe"
@@ -155,7 +145,7 @@ def test_answer_that_is_not_an_answer(tmp_path, halton):
 def test_number_where_an_answer_belongs(tmp_path, halton):
     path = write_return(tmp_path, halton, [base_row("HAL-0001", LE2=3), base_row("HAL-0002", LE2="No")])
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     p = assert_cell_error(v, path, 2, "LE2", "A01")
     assert p.value == "3"
@@ -165,7 +155,7 @@ def test_number_where_an_answer_belongs(tmp_path, halton):
 def test_na_where_the_criterion_does_not_allow_it(tmp_path, halton):
     path = write_return(tmp_path, halton, [base_row("HAL-0001", TU1="N/A"), base_row("HAL-0002", TU2="N/A")])
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     p = assert_cell_error(v, path, 2, "TU1", "V05")
     assert p.value == "N/A"
@@ -177,7 +167,7 @@ def test_answer_variant_is_normalised_with_a_note(tmp_path, halton):
     path = write_return(tmp_path, halton, [base_row("HAL-0001", TU3=" y "),
                                            base_row("HAL-0002", TU3="Maybe")])
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     notes = [p for p in v.problems if p.file == path.name and p.row == 2]
     assert len(notes) == 1
@@ -197,7 +187,7 @@ def test_na_is_kept_as_an_answer_not_read_as_blank(tmp_path, halton, written, no
     path = write_return(tmp_path, halton, [base_row("HAL-0001", TU2=written),
                                            base_row("HAL-0002", TU1=written)])
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     t = v.table
     assert t.loc[(t["_file"] == path.name) & (t["_row"] == 2), "TU2"].iloc[0] == "N/A"
@@ -220,7 +210,7 @@ def test_end_date_before_start_date(tmp_path, halton):
                  assessment_end_date=dt.date(2026, 9, 1)),
     ])
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     p = assert_cell_error(v, path, 3, "assessment_end_date", "V06")
     assert p.value == "01/09/2026"
@@ -234,7 +224,7 @@ def test_date_after_the_audit_date(tmp_path, halton):
         base_row("HAL-0002", referral_date=dt.date(2026, 10, 1)),
     ])
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     p = assert_cell_error(v, path, 2, "referral_date", "V07")
     assert p.value == "20/10/2026"
@@ -247,7 +237,7 @@ def test_audit_date_in_the_future(tmp_path, halton):
         base_row("HAL-0002", audit_date=TODAY + dt.timedelta(days=8)),
     ])
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     p = assert_cell_error(v, path, 3, "audit_date", "V04")
     assert p.value == "10/11/2026"
@@ -260,7 +250,7 @@ def test_impossible_date_text(tmp_path, halton):
         base_row("HAL-0002", plan_start_date="28/02/2026"),
     ])
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     p = assert_cell_error(v, path, 2, "plan_start_date", "D02")
     assert p.value == "31/02/2026"
@@ -273,7 +263,7 @@ def test_impossible_date_text(tmp_path, halton):
 def test_blank_audit_date(tmp_path, halton):
     path = write_return(tmp_path, halton, [base_row("HAL-0001"), base_row("HAL-0002", audit_date=None)])
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     p = assert_cell_error(v, path, 3, "audit_date", "V01")
     assert "audit_date" in p.message
@@ -286,7 +276,7 @@ def test_tool_name_needed_when_tool_was_used(tmp_path, halton):
         base_row("HAL-0002", TU1="Yes", tool_name="Graded Care Profile 2"),
     ])
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     p = assert_cell_error(v, path, 2, "tool_name", "V08")
     assert "TU1" in p.message
@@ -303,7 +293,7 @@ def test_duplicate_case_and_partner_rows_are_both_flagged(tmp_path, halton):
         base_row("HAL-0001", TU3="No"),
     ])
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     for row in (2, 4):
         p = assert_cell_error(v, path, row, "case_ref", "V09")
@@ -317,7 +307,7 @@ def test_case_ref_that_is_an_nhs_number_is_refused_and_withheld(tmp_path, halton
     path = write_return(tmp_path, halton, [base_row("HAL-0001"), base_row(case_ref)],
                         partner="Cheshire Police")
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     p = assert_cell_error(v, path, 3, "case_ref", "V03")
     assert "NHS number" in p.message
@@ -330,7 +320,7 @@ def test_case_ref_that_is_an_nhs_number_is_refused_and_withheld(tmp_path, halton
 def test_nhs_number_case_ref_is_never_shown_even_when_repeated(tmp_path, halton):
     path = write_return(tmp_path, halton, [base_row("HAL-0001"), base_row(NHS_NUMBER), base_row(NHS_NUMBER)])
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     for row in (3, 4):
         assert any(p.code == "V03" and p.column == "case_ref" for p in errors_at(v, path.name, row))
@@ -346,7 +336,7 @@ def test_nhs_number_case_ref_is_never_shown_even_when_repeated(tmp_path, halton)
 def test_case_ref_that_is_personal_data_is_refused(tmp_path, halton, case_ref, kind):
     path = write_return(tmp_path, halton, [base_row(case_ref), base_row("HAL-0002")])
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     p = assert_cell_error(v, path, 2, "case_ref", "V03")
     assert kind in p.message
@@ -364,7 +354,7 @@ def test_case_ref_not_in_agreed_form(tmp_path, halton, case_ref, words):
     path = write_return(tmp_path, halton, [base_row("HAL-0001"), base_row(case_ref)],
                         partner="Cheshire Police")
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     p = assert_cell_error(v, path, 3, "case_ref", "V02")
     assert p.value == case_ref
@@ -396,7 +386,7 @@ def test_header_below_a_title_block_reports_true_excel_rows(tmp_path, halton):
             ws.cell(row=i, column=keys.index(key) + 1, value=value)
     wb.save(path)
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     assert_cell_error(v, path, 7, "TU3", "A02", header_row=5)
     assert_cell_error(v, path, 8, "audit_date", "D02", header_row=5)
@@ -418,7 +408,7 @@ def test_csv_return_reports_its_line_numbers(tmp_path, halton):
         for row in rows:
             w.writerow([row.get(k, "") for k in keys])
 
-    v = run(tmp_path, halton)
+    v = validate_folder(tmp_path, halton)
 
     def letter(key: str) -> str:
         return get_column_letter(keys.index(key) + 1)

@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import TODAY, assert_self_contained, base_row, write_return
+from conftest import TODAY, assert_self_contained, base_row, page_text, write_return
 from qa_lib.round import RoundError, run_round
 
 ALL_YES = {k: "Yes" for k in ("TU1", "TU2", "TU3", "TU4", "LE1", "LE2", "LE3", "LE4", "TJ1", "TJ2",
@@ -101,10 +101,6 @@ def test_inputs_untouched(round_dir):
     assert after == round_dir["before"]
 
 
-def _text(html: str) -> str:
-    """Visible text of the page's main content, whitespace collapsed."""
-    html = html[html.find("<main"):] if "<main" in html else html
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 def test_partner_pages_self_contained_with_own_figures(round_dir):
@@ -113,13 +109,13 @@ def test_partner_pages_self_contained_with_own_figures(round_dir):
     hv = (f / "partner-health-visiting.html").read_text(encoding="utf-8")
     assert assert_self_contained(police) >= 3
     assert assert_self_contained(hv) >= 3
-    t = _text(police)
+    t = page_text(police)
     # Police tool use: mean of 60 and 100 = 80.0 (Good); partnership (60+100+100+0)/4 = 65.0
     assert re.search(r"Tool use 80\.0\s*† Good 2 65\.0 Requires improvement \+15\.0", t), t[:3000]
     # Police lived experience: mean of 100 and 0 = 50.0 (Requires improvement)
     assert re.search(r"The child's lived experience 50\.0\s*† Requires improvement 2", t)
     assert "HAL-0002" in t  # flagged for moderation
-    th = _text(hv)
+    th = page_text(hv)
     # Health Visiting tool use: mean of 100 and 0 = 50.0; feedback rests on one case (100.0)
     assert re.search(r"Tool use 50\.0\s*† Requires improvement 2 65\.0", th)
     assert re.search(r"Parent and young-person feedback 100\.0\s*† Outstanding 1", th)
@@ -132,7 +128,7 @@ def test_partner_pages_self_contained_with_own_figures(round_dir):
 def test_partnership_page(round_dir):
     html = (round_dir["folder"] / "partnership.html").read_text(encoding="utf-8")
     assert assert_self_contained(html) >= 1
-    t = _text(html)
+    t = page_text(html)
     assert "Partners by measure" in t and "multi-agency case view" in t
     # HAL-0001: police case score 92 (Outstanding) and health visiting 100 (Outstanding)
     assert re.search(r"HAL-0001 100 92", t) or re.search(r"HAL-0001 92 100", t)
@@ -184,7 +180,7 @@ def test_strict_round_refused_and_partial_round_says_so(tmp_path, halton):
     assert res.status == "refused" and res.exit_code != 0
     assert not (out / "R1").exists()
     assert (res.folder / "validation.html").is_file() and (res.folder / "validation.xlsx").is_file()
-    vt = _text((res.folder / "validation.html").read_text(encoding="utf-8"))
+    vt = page_text((res.folder / "validation.html").read_text(encoding="utf-8"))
     assert "cheshire-police.xlsx" in vt and "Maybe" in vt and " 4 " in vt
     # the file table, then one section per file naming its partner
     assert re.search(r"Files read .* cheshire-police\.xlsx Cheshire Police read 3 1 1 0", vt), vt[:2000]
@@ -193,7 +189,7 @@ def test_strict_round_refused_and_partial_round_says_so(tmp_path, halton):
                      progress=lambda s: None)
     assert part.status == "partial" and part.rows_left_out == 1 and part.rows_scored == 2
     for page in ("index.html", "partnership.html", "partner-cheshire-police.html"):
-        t = _text((out / "R1" / page).read_text(encoding="utf-8"))
+        t = page_text((out / "R1" / page).read_text(encoding="utf-8"))
         first_screen = t[: t.find("Contents") if "Contents" in t else 1500]
         assert "partial round" in first_screen and "1 row" in first_screen, page
 
