@@ -13,19 +13,17 @@ import textwrap
 from dataclasses import dataclass
 
 import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.colors import BoundaryNorm, ListedColormap  # noqa: E402
-
-from qa_lib.fragments import figure  # noqa: E402
-from qa_lib.profile import Profile  # noqa: E402
+from qa_lib.fragments import figure
+from qa_lib.profile import Profile
 
 BAND_COLOURS = ["#2166AC", "#92C5DE", "#F4A582", "#B2182B"]  # best to worst
 PARTNER_COLOUR, PARTNERSHIP_COLOUR = "#1F4E79", "#9E9E9E"
-plt.rcParams.update({"font.size": 10, "axes.spines.top": False, "axes.spines.right": False,
+matplotlib.rcParams.update({"font.size": 10, "axes.spines.top": False, "axes.spines.right": False,
                      "svg.hashsalt": "qa-audit", "figure.dpi": 100})
 
 
@@ -44,10 +42,16 @@ class Chart:
         return self.html()
 
 
+def _subplots(figsize: tuple[float, float]):
+    """A figure and its axes without pyplot (no global figure registry, a quicker import);
+    constrained layout keeps labels and legends inside the image."""
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig, fig.subplots()
+
+
 def _png(fig) -> str:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight", dpi=110, metadata={"Software": None})
-    plt.close(fig)
+    fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -69,7 +73,7 @@ def measure_comparison(hl: pd.DataFrame, partner: str, profile: Profile) -> Char
     mine = hl["Score"].to_numpy(dtype=float)[::-1]
     allp = hl["Partnership score"].to_numpy(dtype=float)[::-1]
     y = np.arange(len(names))
-    fig, ax = plt.subplots(figsize=(7.5, 0.65 * len(names) + 1.2))
+    fig, ax = _subplots(figsize=(7.5, 0.65 * len(names) + 1.2))
     ax.barh(y + 0.2, np.nan_to_num(mine), height=0.38, color=PARTNER_COLOUR, label=partner)
     ax.barh(y - 0.2, np.nan_to_num(allp), height=0.38, color=PARTNERSHIP_COLOUR,
             label="Partnership", hatch="//", edgecolor="white")
@@ -101,7 +105,7 @@ def heatmap(matrix: pd.DataFrame, profile: Profile) -> Chart:
     cmap = ListedColormap(colours)
     cmap.set_bad("#EEEEEE")
     norm = BoundaryNorm(edges, cmap.N)
-    fig, ax = plt.subplots(figsize=(1.55 * data.shape[1] + 3, 0.5 * data.shape[0] + 1.4))
+    fig, ax = _subplots(figsize=(1.55 * data.shape[1] + 3, 0.5 * data.shape[0] + 1.4))
     ax.imshow(np.ma.masked_invalid(data), cmap=cmap, norm=norm, aspect="auto")
     ax.set_xticks(range(data.shape[1]), [textwrap.fill(c, 16) for c in matrix.columns],
                   fontsize=8)
@@ -128,7 +132,7 @@ def heatmap(matrix: pd.DataFrame, profile: Profile) -> Chart:
 def band_distribution(dist: pd.DataFrame, profile: Profile, who: str) -> Chart:
     """Stacked bars: number of cases in each band, per measure."""
     names = dist.index.tolist()[::-1]
-    fig, ax = plt.subplots(figsize=(7.5, 0.5 * len(names) + 1.3))
+    fig, ax = _subplots(figsize=(7.5, 0.5 * len(names) + 1.3))
     left = np.zeros(len(names))
     for i, b in enumerate(dist.columns):
         vals = dist[b].to_numpy(dtype=float)[::-1]
@@ -152,7 +156,7 @@ def timeliness_chart(tl: pd.DataFrame, who: str) -> Chart:
     cats = [("Met", "#2166AC"), ("Still in time", "#92C5DE"), ("Late", "#F4A582"),
             ("Overdue", "#B2182B")]
     labels = [f"{r['Criterion']} ({r['Limit']})" for _, r in tl.iterrows()][::-1]
-    fig, ax = plt.subplots(figsize=(7.5, 0.55 * max(1, len(labels)) + 1.3))
+    fig, ax = _subplots(figsize=(7.5, 0.55 * max(1, len(labels)) + 1.3))
     left = np.zeros(len(labels))
     for name, colour in cats:
         vals = tl[name].to_numpy(dtype=float)[::-1]
@@ -179,7 +183,7 @@ SERIES = ["#1F4E79", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#00
 def trend_chart(tr: pd.DataFrame, who: str) -> Chart:
     """Lines: each measure's mean score across rounds (marker and dash differ, not only colour)."""
     rounds = list(tr.columns)
-    fig, ax = plt.subplots(figsize=(7.5, 3.6))
+    fig, ax = _subplots(figsize=(7.5, 3.6))
     for i, (name, row) in enumerate(tr.iterrows()):
         ax.plot(rounds, row.to_numpy(dtype=float), label=name, color=SERIES[i % len(SERIES)],
                 ls=LINE_STYLES[i % len(LINE_STYLES)], marker=MARKERS[i % len(MARKERS)], lw=1.8)
