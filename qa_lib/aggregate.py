@@ -322,3 +322,24 @@ def version_notes(history: pd.DataFrame, version: str) -> list[str]:
     v = history.drop_duplicates("round")[["round", "profile_version"]]
     return [f"{r.round} was scored with profile version {r.profile_version}"
             for r in v.itertuples() if str(r.profile_version) != str(version)]
+
+
+def distance_travelled(scored: pd.DataFrame, partner: str | None = None,
+                       prefix: str = "gcp2") -> pd.DataFrame:
+    """Graded Care Profile 2 (or any first/latest graded tool): per area, cases with both
+    grades, mean first and latest grade, and the mean change (negative = better; 1 is best)."""
+    g = scored if partner is None else scored[scored["partner"] == partner]
+    areas = sorted({c[len(prefix) + 7:] for c in g.columns if c.startswith(f"{prefix}_first_")})
+    rows = []
+    for area in areas:
+        first = pd.to_numeric(g[f"{prefix}_first_{area}"], errors="coerce")
+        latest = pd.to_numeric(g.get(f"{prefix}_latest_{area}"), errors="coerce")
+        both = first.notna() & latest.notna()
+        rows.append({
+            "Area": area.replace("_", " ").capitalize(), "Cases with both grades": int(both.sum()),
+            "Mean first grade": float(first[both].mean()) if both.any() else np.nan,
+            "Mean latest grade": float(latest[both].mean()) if both.any() else np.nan,
+            "Mean change": float((latest - first)[both].mean()) if both.any() else np.nan,
+            "Cases improved": int(((latest < first) & both).sum()),
+        })
+    return pd.DataFrame(rows)

@@ -482,3 +482,24 @@ def trend_section(data: RoundData, partner: str | None) -> str:
         out.append(fr.paragraph(f"{len(la)} action(s) recorded on {la['Case'].nunique()} "
                                 f"case(s)."))
     return "".join(out)
+
+
+def distance_travelled_section(data: RoundData, partner: str | None) -> str:
+    """Graded Care Profile 2 first and latest grades: the distance travelled (if recorded)."""
+    dt_ = agg.distance_travelled(data.scored, partner)
+    if dt_.empty:
+        return ""
+    who = partner or "all partners"
+    numbers = {"Cases with both grades": 0, "Mean first grade": 1, "Mean latest grade": 1,
+               "Mean change": 1, "Cases improved": 0}
+    if publishing(data):
+        dt_ = pub.suppress_by_base(dt_, "Cases with both grades",
+                                   ["Mean first grade", "Mean latest grade", "Mean change"])
+        dt_ = pub.suppress_counts(dt_, ["Cases improved"], secondary=False)
+        numbers = {}
+    return (fr.heading("Graded Care Profile 2: distance travelled", 2, "gcp2") + fr.paragraph(
+        "Where the Graded Care Profile 2 was used, its first and latest grades for each area "
+        "(1 best to 5 worst). A negative change means care improved.")
+        + fr.table(dt_, f"Graded Care Profile 2 grades, first and latest ({who})",
+                   row_header="Area", number_columns=numbers,
+                   signed=("Mean change",)))

@@ -178,6 +178,9 @@ def run_round(profile: Profile | str, round_id: str, inputs: Path | str, out: Pa
             scored = score(clean, profile)
             for col in FREE_TEXT:
                 scored[col] = clean[col].to_numpy()
+            for col in profile.model.extra_columns:  # unscored detail the reports show
+                if col.type in ("grade", "number", "choice", "multi_choice"):
+                    scored[col.key] = clean[col.key].to_numpy()
             scored["redactions"] = redactions.to_numpy()
         result.rows_scored = len(scored)
         if not len(scored):
