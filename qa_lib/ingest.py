@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -354,54 +355,80 @@ def list_returns(inputs: Path) -> list[Path]:
     )
 
 
-def read_returns(inputs: Path | str, profile: Profile) -> Ingested:
-    """Read every return in ``inputs`` into one typed table, collecting problems."""
+def _read_file(path: Path, profile: Profile, aliases: dict[str, str]
+               ) -> tuple[SourceFile, pd.DataFrame | None, list[Problem], dict[str, dict[str, str]]]:
+    """Read one return: its record, its rows (None if refused or skipped), its problems and
+    its column letters. Never raises for a bad file. Runs in a worker process for big rounds."""
+    problems: list[Problem] = []
+    letters: dict[str, dict[str, str]] = {}
+    data = path.read_bytes()
+    src = SourceFile(name=path.name, path=str(path), sha256=sha256_of(data), size=len(data))
+    if path.suffix.lower() in OTHER_SPREADSHEETS:
+        src.status = "refused"
+        problems.append(Problem(
+            ERROR, "F01", f"'{path.name}' is a spreadsheet saved as {path.suffix.lower()}, "
+            "a format the toolkit does not read.",
+            "Open it and save it as an Excel Workbook (.xlsx), then send that file.",
+            file=path.name))
+        return src, None, problems, letters
+    if path.suffix.lower() not in RETURN_SUFFIXES:
+        src.status = "skipped"
+        problems.append(Problem(
+            NOTE, "N02", f"'{path.name}' is not an Excel workbook or CSV file and was skipped.",
+            "Only .xlsx, .xlsm, .xls and .csv returns are read.", file=path.name))
+        return src, None, problems, letters
+    try:
+        frame, sheet, hrow = _read_one(path, data, profile, aliases, problems, letters)
+    except FileRefused as r:
+        src.status = "refused"
+        problems.append(Problem(ERROR, r.code, r.message, r.fix, file=path.name,
+                                sheet=r.sheet, column=r.column))
+        return src, None, problems, letters
+    except Exception as exc:  # never a traceback: the file is refused, the round goes on
+        src.status = "refused"
+        problems.append(Problem(
+            ERROR, "F04", f"The file could not be read ({type(exc).__name__}: {exc}).",
+            "Open it in Excel, save it as .xlsx and send it again; if that fails, report "
+            "this to the toolkit's maintainers.", file=path.name))
+        return src, None, problems, letters
+    src.sheet, src.header_row, src.rows = sheet, hrow, len(frame)
+    if frame.empty:
+        problems.append(Problem(NOTE, "N03", "The audit sheet has no case rows.",
+                                "Check the partner sent the completed workbook.",
+                                file=path.name, sheet=None if sheet == "(csv)" else sheet))
+    return src, frame, problems, letters
+
+
+PARALLEL_MIN_FILES = 8  # fewer files than this are read in this process
+
+
+def read_returns(inputs: Path | str, profile: Profile, workers: int = 1) -> Ingested:
+    """Read every return in ``inputs`` into one typed table, collecting problems.
+
+    With ``workers`` > 1 and at least PARALLEL_MIN_FILES files, files are read in that many
+    worker processes (reading is most of a large round's time); the result is the same.
+    """
     inputs = Path(inputs)
+    if not inputs.is_dir():
+        raise FileNotFoundError(f"The inputs folder {inputs} does not exist.")
+    aliases = _header_aliases(profile)
+    paths = list_returns(inputs)
+    if workers > 1 and len(paths) >= PARALLEL_MIN_FILES:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(_read_file, paths, [profile] * len(paths),
+                                    [aliases] * len(paths), chunksize=4))
+    else:
+        results = [_read_file(p, profile, aliases) for p in paths]
     problems: list[Problem] = []
     files: list[SourceFile] = []
     frames: list[pd.DataFrame] = []
     letters: dict[str, dict[str, str]] = {}
-    aliases = _header_aliases(profile)
-    if not inputs.is_dir():
-        raise FileNotFoundError(f"The inputs folder {inputs} does not exist.")
-    for path in list_returns(inputs):
-        data = path.read_bytes()
-        src = SourceFile(name=path.name, path=str(path), sha256=sha256_of(data), size=len(data))
+    for src, frame, probs, lets in results:
         files.append(src)
-        if path.suffix.lower() in OTHER_SPREADSHEETS:
-            src.status = "refused"
-            problems.append(Problem(
-                ERROR, "F01", f"'{path.name}' is a spreadsheet saved as {path.suffix.lower()}, "
-                "a format the toolkit does not read.",
-                "Open it and save it as an Excel Workbook (.xlsx), then send that file.",
-                file=path.name))
-            continue
-        if path.suffix.lower() not in RETURN_SUFFIXES:
-            src.status = "skipped"
-            problems.append(Problem(
-                NOTE, "N02", f"'{path.name}' is not an Excel workbook or CSV file and was skipped.",
-                "Only .xlsx, .xlsm, .xls and .csv returns are read.", file=path.name))
-            continue
-        try:
-            frame, sheet, hrow = _read_one(path, data, profile, aliases, problems, letters)
-        except FileRefused as r:
-            src.status = "refused"
-            problems.append(Problem(ERROR, r.code, r.message, r.fix, file=path.name,
-                                    sheet=r.sheet, column=r.column))
-            continue
-        except Exception as exc:  # never a traceback: the file is refused, the round goes on
-            src.status = "refused"
-            problems.append(Problem(
-                ERROR, "F04", f"The file could not be read ({type(exc).__name__}: {exc}).",
-                "Open it in Excel, save it as .xlsx and send it again; if that fails, report "
-                "this to the toolkit's maintainers.", file=path.name))
-            continue
-        src.sheet, src.header_row, src.rows = sheet, hrow, len(frame)
-        if frame.empty:
-            problems.append(Problem(NOTE, "N03", "The audit sheet has no case rows.",
-                                    "Check the partner sent the completed workbook.",
-                                    file=path.name, sheet=None if sheet == "(csv)" else sheet))
-        frames.append(frame)
+        problems.extend(probs)
+        letters.update(lets)
+        if frame is not None:
+            frames.append(frame)
     raw = (pd.concat(frames, ignore_index=True) if frames
            else pd.DataFrame(columns=META + [c.key for c in profile.columns]))
     unreadable: set[tuple[int, str]] = set()

@@ -159,7 +159,7 @@ def run_round(profile: Profile | str, round_id: str, inputs: Path | str, out: Pa
     timer = Timer()
     try:
         with timer.stage("read"):
-            ing = read_returns(inputs, profile)
+            ing = read_returns(inputs, profile, workers=jobs)
         with timer.stage("validate"):
             v = validate(ing, profile, today)
         write_validation(tmp, v, ing.files, round_id, profile)

@@ -4,9 +4,11 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from qa_lib.ingest import normalise_header, parse_answer, parse_date
+from conftest import base_row, write_return
+from qa_lib.ingest import PARALLEL_MIN_FILES, normalise_header, parse_answer, parse_date, read_returns
 
 D = dt.date
 
@@ -70,3 +72,17 @@ def test_notebooks_are_thin_with_a_parameters_cell(name):
         for word in ("def ", "class ", "for ", "while ", "lambda", "groupby", "pd."):
             assert word not in src, (name, word)
         assert not c.get("outputs"), "notebooks are committed without outputs"
+
+
+def test_reading_in_worker_processes_gives_the_same_table(tmp_path, halton):
+    for i in range(PARALLEL_MIN_FILES + 1):
+        partner = halton.partners[i % len(halton.partners)]
+        write_return(tmp_path, halton, [base_row(f"HAL-{i:04d}", partner, TU1="Yes",
+                                                 tool_name="Home Conditions Tool", TU2="maybe")],
+                     name=f"r{i:02d}.xlsx")
+    one = read_returns(tmp_path, halton, workers=1)
+    two = read_returns(tmp_path, halton, workers=2)
+    pd.testing.assert_frame_equal(one.table, two.table)
+    assert [p.__dict__ for p in one.problems] == [p.__dict__ for p in two.problems]
+    assert [f.sha256 for f in one.files] == [f.sha256 for f in two.files]
+    assert one.letters == two.letters and len(one.table) == PARALLEL_MIN_FILES + 1
