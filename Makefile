@@ -41,6 +41,7 @@ test: venv browser
 bench: venv
 	$(BIN)/python benchmarks/bench_scoring.py
 	$(BIN)/python benchmarks/bench_round.py
+	$(BIN)/python benchmarks/bench_national.py
 
 lint: venv
 	$(BIN)/ruff check qa_lib tests benchmarks
