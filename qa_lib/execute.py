@@ -17,6 +17,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
 from traitlets import default
 
 KERNEL_NAME = "qa-audit-round"
@@ -69,17 +71,64 @@ def own_kernel() -> Iterator[str]:
 
 
 def execute_notebook(src: Path, dst: Path, parameters: dict, kernel: str,
-                     timeout: int = 600) -> None:
-    """Execute one notebook with papermill into ``dst``; the kernel runs in dst's folder."""
+                     timeout: int = 600, km: AsyncKernelManager | None = None) -> None:
+    """Execute one notebook with papermill into ``dst``; the kernel runs in dst's folder.
+
+    With ``km`` (an already started kernel) the notebook runs in that kernel, which is left
+    running for the next notebook; without it papermill starts and stops a fresh one.
+    """
     import papermill as pm
 
     # The kernel's working folder is given to nbclient (resources.metadata.path), not by
     # papermill's cwd=, which calls os.chdir for the whole process and races between threads.
+    extra = {"km": km} if km is not None else {"kernel_manager_class": IPCKernelManager}
     pm.execute_notebook(str(src), str(dst), parameters=parameters, kernel_name=kernel,
                         progress_bar=False, log_output=False,
                         execution_timeout=timeout, start_timeout=120,
-                        kernel_manager_class=IPCKernelManager,
-                        resources={"metadata": {"path": str(dst.parent)}})
+                        resources={"metadata": {"path": str(dst.parent)}}, **extra)
+
+
+class WarmKernels:
+    """One kernel per worker thread, started on first use and reused for that worker's next
+    notebooks (the notebooks set every name they use in their parameters and first cells, so
+    a reused kernel gives the same pages; a test holds that). A kernel whose notebook failed or
+    timed out is shut down and replaced, so a hung kernel never takes another notebook."""
+
+    def __init__(self, kernel: str, cwd: Path):
+        self.kernel, self.cwd = kernel, cwd
+        self._local = threading.local()
+        self._all: list[AsyncKernelManager] = []
+        self._lock = threading.Lock()
+
+    def get(self) -> AsyncKernelManager:
+        km = getattr(self._local, "km", None)
+        if km is None:
+            km = IPCKernelManager(kernel_name=self.kernel)
+            run_sync(km.start_kernel)(cwd=str(self.cwd))
+            self._local.km = km
+            with self._lock:
+                self._all.append(km)
+        return km
+
+    def discard(self) -> None:
+        km = getattr(self._local, "km", None)
+        self._local.km = None
+        if km is not None:
+            _shutdown(km)
+
+    def close(self) -> None:
+        with self._lock:
+            kms, self._all = self._all, []
+        for km in kms:
+            _shutdown(km)
+
+
+def _shutdown(km: AsyncKernelManager) -> None:
+    try:
+        if run_sync(km.is_alive)():
+            run_sync(km.shutdown_kernel)(now=True)
+    except Exception:  # a kernel that is already gone needs nothing more
+        pass
 
 
 @dataclass
@@ -113,26 +162,36 @@ def explain(exc: BaseException, timeout: int) -> str:
 
 
 def run_jobs(jobs: list[Job], kernel: str, *, workers: int = 1, timeout: int = 600,
-             on_done: Callable[[Outcome, int, int], None] | None = None) -> list[Outcome]:
+             on_done: Callable[[Outcome, int, int], None] | None = None,
+             reuse_kernels: bool = True) -> list[Outcome]:
     """Run notebooks on ``workers`` threads; ``on_done(outcome, done, total)`` is called in the
-    caller's thread as each finishes (so rendering and printing never race)."""
+    caller's thread as each finishes (so rendering and printing never race). With
+    ``reuse_kernels`` each worker keeps one kernel for its notebooks (see :class:`WarmKernels`)."""
+    warm = WarmKernels(kernel, jobs[0].dst.parent) if reuse_kernels and jobs else None
 
     def one(job: Job) -> Outcome:
         t0 = time.perf_counter()
         try:
-            execute_notebook(job.src, job.dst, job.parameters, kernel, timeout)
+            km = warm.get() if warm else None
+            execute_notebook(job.src, job.dst, job.parameters, kernel, timeout, km=km)
         except Exception as exc:  # reported per job; never stops the others
+            if warm:
+                warm.discard()
             return Outcome(job, False, time.perf_counter() - t0, explain(exc, timeout))
         return Outcome(job, True, time.perf_counter() - t0)
 
     outcomes: list[Outcome] = []
     workers = max(1, min(workers, len(jobs)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notebook") as pool:
-        futures = [pool.submit(one, j) for j in jobs]
-        for k, fut in enumerate(as_completed(futures), start=1):
-            out = fut.result()
-            outcomes.append(out)
-            if on_done:
-                on_done(out, k, len(jobs))
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notebook") as pool:
+            futures = [pool.submit(one, j) for j in jobs]
+            for k, fut in enumerate(as_completed(futures), start=1):
+                out = fut.result()
+                outcomes.append(out)
+                if on_done:
+                    on_done(out, k, len(jobs))
+    finally:
+        if warm:
+            warm.close()
     order = {id(j): i for i, j in enumerate(jobs)}
     return sorted(outcomes, key=lambda o: order[id(o.job)])
