@@ -61,10 +61,13 @@ def measure_figures(scored: pd.DataFrame, profile: Profile) -> pd.DataFrame:
 
 
 def headline(scored: pd.DataFrame, profile: Profile, partner: str,
-             history: pd.DataFrame | None = None) -> pd.DataFrame:
+             history: pd.DataFrame | None = None,
+             figures: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each measure: the partner's score and band, the partnership's, cases scored, and the
-    change since the last round (when an earlier round of the same profile exists)."""
-    f = measure_figures(scored, profile)
+    change since the last round (when an earlier round of the same profile exists).
+    ``figures`` (from :func:`measure_figures` over the whole round) lets ``scored`` be the
+    partner's rows only."""
+    f = figures if figures is not None and len(figures) else measure_figures(scored, profile)
     last = None
     if history is not None and len(history):
         lr = sorted(history["round"].unique())[-1]

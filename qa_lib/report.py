@@ -85,15 +85,21 @@ def partner_first_screen(data: RoundData, partner: str) -> str:
             mine["case_ref"].nunique()) else f"{mine['case_ref'].nunique()}"),
         ("Strategy profile", f"{data.profile.name}, version {data.profile.version} "
                              f"({data.profile.model.strategy})"),
-        ("Partners in the round", str(data.scored["partner"].nunique())),
+        ("Partners in the round", str(_partners_in_round(data))),
     ]
     return (fr.heading("About this report", 2) + fr.definition_list(facts)
             + _left_out(data, partner) + _publish_note(data) + _contents(SECTIONS_PARTNER))
 
 
+def _partners_in_round(data: RoundData) -> int:
+    if len(data.figures):
+        return int(data.figures.loc[data.figures["partner"] != agg.PARTNERSHIP, "partner"].nunique())
+    return int(data.scored["partner"].nunique())
+
+
 def partner_headline(data: RoundData, partner: str) -> str:
     """Each measure: partner score and band, partnership score and band, cases scored."""
-    hl = agg.headline(data.scored, data.profile, partner, data.history)
+    hl = agg.headline(data.scored, data.profile, partner, data.history, data.figures)
     if publishing(data):
         hl = _publish_headline(hl)
     t = fr.table(
@@ -123,7 +129,7 @@ def _publish_headline(hl: pd.DataFrame) -> pd.DataFrame:
 
 def partner_comparison(data: RoundData, partner: str) -> str:
     """Chart of the partner against the partnership by measure."""
-    hl = agg.headline(data.scored, data.profile, partner)
+    hl = agg.headline(data.scored, data.profile, partner, figures=data.figures)
     if publishing(data):  # a figure resting on 1 to 5 cases is not drawn
         hl.loc[hl["Cases scored"].map(pub.is_low), "Score"] = float("nan")
     chart = charts.measure_comparison(hl, partner, data.profile)

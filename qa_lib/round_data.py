@@ -29,6 +29,8 @@ class RoundData:
     profile: Profile
     history: pd.DataFrame = field(default_factory=pd.DataFrame)  # earlier rounds' figures
     last_actions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    figures: pd.DataFrame = field(default_factory=pd.DataFrame)  # every partner's, and all
+    partner: str | None = None  # set when ``scored`` holds only this partner's rows
 
     @property
     def round_id(self) -> str:
@@ -40,7 +42,8 @@ class RoundData:
 
 def write_round_data(folder: Path, scored: pd.DataFrame, problems: pd.DataFrame,
                      excluded: pd.DataFrame, meta: dict, history: pd.DataFrame | None = None,
-                     last_actions: pd.DataFrame | None = None) -> Path:
+                     last_actions: pd.DataFrame | None = None,
+                     figures: pd.DataFrame | None = None) -> Path:
     """Write the round's working data under ``folder/data``."""
     d = Path(folder) / DATA_DIR
     d.mkdir(parents=True, exist_ok=True)
@@ -48,6 +51,8 @@ def write_round_data(folder: Path, scored: pd.DataFrame, problems: pd.DataFrame,
         history.to_parquet(d / "history.parquet", index=False)
     if last_actions is not None:
         last_actions.to_parquet(d / "last_actions.parquet", index=False)
+    if figures is not None:
+        figures.to_parquet(d / "figures.parquet", index=False)
     scored.to_parquet(d / "scored.parquet", index=False)
     problems.astype({"value": "string"}).to_parquet(d / "problems.parquet", index=False)
     excluded.to_parquet(d / "excluded.parquet", index=False)
@@ -55,8 +60,9 @@ def write_round_data(folder: Path, scored: pd.DataFrame, problems: pd.DataFrame,
     return d
 
 
-def load_round(folder: Path | str) -> RoundData:
-    """Load what :func:`write_round_data` wrote."""
+def load_round(folder: Path | str, partner: str | None = None) -> RoundData:
+    """Load what :func:`write_round_data` wrote; with ``partner``, only that partner's rows of
+    the scored table are read (partnership-wide figures come from ``figures.parquet``)."""
     d = Path(folder) / DATA_DIR
     meta = json.loads((d / "round.json").read_text(encoding="utf-8"))
     profile_ref = meta["profile"].get("path") or meta["profile"]["name"]
@@ -65,9 +71,11 @@ def load_round(folder: Path | str) -> RoundData:
     except Exception:
         profile = load_profile(meta["profile"]["name"])
     optional = {name: pd.read_parquet(d / f"{name}.parquet") if (d / f"{name}.parquet").exists()
-                else pd.DataFrame() for name in ("history", "last_actions")}
+                else pd.DataFrame() for name in ("history", "last_actions", "figures")}
+    filters = [("partner", "==", partner)] if partner else None
     return RoundData(
-        scored=pd.read_parquet(d / "scored.parquet"),
+        scored=pd.read_parquet(d / "scored.parquet", filters=filters),
+        partner=partner,
         problems=pd.read_parquet(d / "problems.parquet"),
         excluded=pd.read_parquet(d / "excluded.parquet"),
         meta=meta,

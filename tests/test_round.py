@@ -193,3 +193,18 @@ def test_strict_round_refused_and_partial_round_says_so(tmp_path, halton):
         first_screen = t[: t.find("Contents") if "Contents" in t else 1500]
         assert "partial round" in first_screen and "1 row" in first_screen, page
 
+
+
+def test_partner_notebook_reads_only_its_own_slice(round_dir, halton):
+    import pandas as pd
+
+    from qa_lib import aggregate as agg
+    from qa_lib.round_data import load_round
+
+    full = load_round(round_dir["folder"])
+    mine = load_round(round_dir["folder"], partner="Cheshire Police")
+    assert set(mine.scored["partner"]) == {"Cheshire Police"} and len(mine.scored) == 2
+    # the headline from the slice plus the round's figures equals the one from the whole table
+    pd.testing.assert_frame_equal(
+        agg.headline(mine.scored, halton, "Cheshire Police", figures=mine.figures),
+        agg.headline(full.scored, halton, "Cheshire Police"))
