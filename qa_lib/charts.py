@@ -59,14 +59,6 @@ def _fmt(v: float) -> str:
     return "not scored" if v is None or np.isnan(v) else f"{v:.0f}"
 
 
-def _band_colour(profile: Profile, band: str | None) -> str:
-    names = list(profile.band_names)
-    if band not in names:
-        return "#FFFFFF"
-    i = names.index(band)
-    return BAND_COLOURS[min(i, len(BAND_COLOURS) - 1)]
-
-
 def measure_comparison(hl: pd.DataFrame, partner: str, profile: Profile) -> Chart:
     """Horizontal bars: the partner's score against the partnership's on each measure."""
     names = hl["Measure"].tolist()[::-1]

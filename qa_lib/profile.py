@@ -77,10 +77,6 @@ class Criterion(_Strict):
             raise ValueError("answers must include at least Yes and No")
         return self
 
-    @property
-    def is_computed(self) -> bool:
-        return self.rule is not None
-
 
 class Measure(_Strict):
     """A measure: a named group of weighted criteria."""
@@ -243,10 +239,6 @@ class Profile:
     @cached_property
     def criteria(self) -> dict[str, Criterion]:
         return {c.key: c for m in self.measures for c in m.criteria}
-
-    @cached_property
-    def criterion_measure(self) -> dict[str, str]:
-        return {c.key: m.key for m in self.measures for c in m.criteria}
 
     @cached_property
     def columns(self) -> tuple[Column, ...]:

@@ -47,11 +47,6 @@ def page(title: str, heading: str, body_html: str, *, subheading: str | None = N
         back_link=back_link, profile_line=profile_line, toolkit_version=__version__)
 
 
-def render_template(name: str, **ctx) -> str:
-    """Render one of the toolkit's own templates (body only)."""
-    return _env().get_template(name).render(**ctx)
-
-
 def notebook_body(nb_path: Path | str) -> str:
     """The outputs of an executed notebook as HTML, code hidden, prompts hidden."""
     nb = nbformat.read(str(nb_path), as_version=4)
