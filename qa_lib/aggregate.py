@@ -95,10 +95,12 @@ def headline(scored: pd.DataFrame, profile: Profile, partner: str,
     return pd.DataFrame(rows)
 
 
-def heatmap(scored: pd.DataFrame, profile: Profile, value: str = "mean") -> pd.DataFrame:
+def heatmap(scored: pd.DataFrame, profile: Profile, value: str = "mean",
+            figures: pd.DataFrame | None = None) -> pd.DataFrame:
     """Partners (rows) by measures (columns): mean measure score (or another figure of
-    :func:`measure_figures`, such as ``cases_scored``), partnership last."""
-    f = measure_figures(scored, profile)
+    :func:`measure_figures`, such as ``cases_scored``), partnership last. ``figures``, when
+    already computed for the round, saves computing them again."""
+    f = figures if figures is not None and len(figures) else measure_figures(scored, profile)
     piv = f.pivot(index="partner", columns="measure", values=value)
     order = [p for p in profile.partners if p in piv.index]
     order += [p for p in piv.index if p not in order and p != PARTNERSHIP] + [PARTNERSHIP]

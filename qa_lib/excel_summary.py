@@ -99,14 +99,15 @@ def summary_views(data, publish: bool = False) -> dict[str, View]:
     crit = pd.concat([agg.criteria_breakdown(s, profile, p).assign(Partner=p) for p in partners]
                      + [agg.criteria_breakdown(s, profile).assign(Partner=agg.PARTNERSHIP)],
                      ignore_index=True).drop(columns=["measure"])
-    mf = agg.measure_figures(s, profile).drop(columns=["measure"])
-    hm = agg.heatmap(s, profile)
+    figures = agg.measure_figures(s, profile)
+    mf = figures.drop(columns=["measure"])
+    hm = agg.heatmap(s, profile, figures=figures)
     tl = agg.timeliness(s, profile).drop(columns=["unit", "limit_value"])
     dq = agg.data_quality(s, profile, data.problems, data.excluded)
     measures = tuple(m.name for m in profile.measures)
     views: dict[str, View] = {}
     if publish:
-        n = agg.heatmap(s, profile, value="cases_scored")
+        n = agg.heatmap(s, profile, value="cases_scored", figures=figures)
         hm = hm.astype(object).mask(n.map(pub.is_low), pub.SUPPRESSED)
         low = mf["cases_scored"].map(pub.is_low)
         mf = pub.suppress_by_base(mf, "cases_scored", ["mean", "median", "pct_good_or_better"])

@@ -91,10 +91,17 @@ def partner_first_screen(data: RoundData, partner: str) -> str:
             + _left_out(data, partner) + _publish_note(data) + _contents(SECTIONS_PARTNER))
 
 
-def _partners_in_round(data: RoundData) -> int:
+def _figures(data: RoundData) -> pd.DataFrame:
+    """Every partner's and the partnership's measure figures: written once by the round
+    (older round folders: computed here)."""
     if len(data.figures):
-        return int(data.figures.loc[data.figures["partner"] != agg.PARTNERSHIP, "partner"].nunique())
-    return int(data.scored["partner"].nunique())
+        return data.figures
+    return agg.measure_figures(data.scored, data.profile)
+
+
+def _partners_in_round(data: RoundData) -> int:
+    f = _figures(data)
+    return int(f.loc[f["partner"] != agg.PARTNERSHIP, "partner"].nunique())
 
 
 def partner_headline(data: RoundData, partner: str) -> str:
@@ -316,9 +323,10 @@ def partnership_first_screen(data: RoundData) -> str:
 
 def heatmap_table(data: RoundData, links: dict[str, str] | None = None) -> str:
     """Mean score and band by partner and measure, as a table (partner names optionally linked)."""
-    hm = agg.heatmap(data.scored, data.profile)
+    f = _figures(data)
+    hm = agg.heatmap(data.scored, data.profile, figures=f)
     cells = hm.astype(object)
-    n = agg.heatmap(data.scored, data.profile, value="cases_scored")
+    n = agg.heatmap(data.scored, data.profile, value="cases_scored", figures=f)
     low = n.map(pub.is_low) if publishing(data) else n.map(lambda _: False)
     for c in hm.columns:
         cells[c] = [pub.SUPPRESSED if lo else
@@ -336,9 +344,10 @@ def heatmap_table(data: RoundData, links: dict[str, str] | None = None) -> str:
 
 def heatmap_section(data: RoundData) -> str:
     """Heatmap of partners by measure, with the same figures as a table."""
-    hm = agg.heatmap(data.scored, data.profile)
+    f = _figures(data)
+    hm = agg.heatmap(data.scored, data.profile, figures=f)
     if publishing(data):  # figures resting on 1 to 5 cases are not drawn
-        n = agg.heatmap(data.scored, data.profile, value="cases_scored")
+        n = agg.heatmap(data.scored, data.profile, value="cases_scored", figures=f)
         hm = hm.mask(n.map(pub.is_low))
     chart = charts.heatmap(hm, data.profile)
     return fr.heading("Partners by measure", 2, "heatmap") + chart.html() + heatmap_table(data)
@@ -346,7 +355,7 @@ def heatmap_section(data: RoundData) -> str:
 
 def partnership_measures(data: RoundData) -> str:
     """Per partner and measure: cases scored, mean, median, % Good or better, band."""
-    f = agg.measure_figures(data.scored, data.profile)
+    f = _figures(data)
     f = f.rename(columns={"partner": "Partner", "measure_name": "Measure",
                           "cases_scored": "Cases scored", "mean": "Mean", "median": "Median",
                           "pct_good_or_better": "% Good or better", "band": "Band of mean"})
