@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from openpyxl import Workbook
 
+from machine import machine
 from qa_lib import aggregate as agg
 from qa_lib import ingest
 from qa_lib.profile import load_profile
@@ -82,7 +83,7 @@ def main() -> None:
             list(pool.map(write_book, jobs, chunksize=8))
         gen = time.perf_counter() - t0
         rows = len(jobs) * a.cases
-        print(f"machine: {cores} cores; {len(jobs)} workbooks, {rows:,} rows "
+        print(f"machine: {machine()}; {len(jobs)} workbooks, {rows:,} rows "
               f"(generated in {gen:.0f} s)")
         t0 = time.perf_counter()
         ing = ingest.read_returns(folder, profile, workers=cores)

@@ -28,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 from jupyter_client.manager import KernelManager
 
+from machine import machine
 from qa_lib.execute import own_kernel
 from qa_lib.profile import load_profile
 from qa_lib.round import NOTEBOOK_DIR, run_round
@@ -35,11 +36,6 @@ from qa_lib.synthetic import make_demo_returns
 
 TODAY = dt.date(2026, 10, 30)
 BIN = Path(sys.executable).parent
-
-
-def machine() -> str:
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} cores, {mem:.0f} GiB"
 
 
 def kernel_once(kernel: str) -> float:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import statistics
 import tempfile
 import time
@@ -19,16 +18,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from machine import machine
 from qa_lib import ingest
 from qa_lib.profile import load_profile
 from qa_lib.score import score
 from qa_lib.synthetic import make_demo_returns
 from qa_lib.validate import validate
-
-
-def machine() -> str:
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} cores, {mem:.0f} GiB"
 
 
 def raw_table(profile, rows: int) -> pd.DataFrame:
