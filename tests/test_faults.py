@@ -59,6 +59,11 @@ def test_one_partner_failing_does_not_stop_the_others(tmp_path, halton, inputs):
     assert (res.folder / "partner-cheshire-police.html").is_file()
     assert (res.folder / "partnership.html").is_file()
     assert not (res.folder / "partner-health-visiting.html").exists()
+    # the failed notebook is saved as far as it got, with the error, for the lead to open
+    saved = nbformat.read(res.folder / "notebooks" / "partner-health-visiting.ipynb", 4)
+    errors = [o for c in saved.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if o.output_type == "error"]
+    assert errors and "synthetic failure for the test" in errors[0]["evalue"]
     index = (res.folder / "index.html").read_text(encoding="utf-8")
     assert "Some reports could not be made" in index and "Health Visiting" in index
 
@@ -73,6 +78,12 @@ def test_hanging_notebook_is_stopped_by_the_timeout(tmp_path, halton, inputs):
     assert res.status == "failed"
     assert "more than 4 s" in res.failed["Cheshire Police"]
     assert (res.folder / "partner-health-visiting.html").is_file()
+    # saved as far as it got: the cells before the hanging one ran, the ones after did not
+    saved = nbformat.read(res.folder / "notebooks" / "partner-cheshire-police.ipynb", 4)
+    code = [c for c in saved.cells if c.cell_type == "code"]
+    hung = next(i for i, c in enumerate(code) if "time.sleep(120)" in c.source)
+    assert all(c.get("execution_count") for c in code[:hung])
+    assert not any(c.get("outputs") for c in code[hung + 1:])
 
 
 def test_force_moves_the_old_round_aside(tmp_path, halton, inputs):
