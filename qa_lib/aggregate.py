@@ -194,48 +194,61 @@ def drift(scored: pd.DataFrame, profile: Profile, partner: str | None = None) ->
     return out.sort_values(["Partner", "Case"]).reset_index(drop=True)
 
 
+def _band_positions(scored: pd.DataFrame, col: str, profile: Profile) -> np.ndarray:
+    """Position of each row's band in ``col`` (best = 0), NaN where there is no band."""
+    return band_index(scored[col], profile).to_numpy(dtype=float, na_value=np.nan)
+
+
 def case_view(scored: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     """Each case with every partner's case score side by side, and how far apart the
     partners' bands are (largest gap over the case score and each measure)."""
     piv = scored.pivot_table(index="case_ref", columns="partner", values="case_score",
                              aggfunc="first")
     order = [p for p in profile.partners if p in piv.columns]
-    piv = piv.reindex(columns=order)
+    # every case, including one no partner could score (a row of blanks)
+    piv = piv.reindex(index=sorted(scored["case_ref"].unique()), columns=order)
     gaps = []
-    for _, g in scored.groupby("case_ref", sort=True):
-        worst = 0.0
-        for col in ["case_band"] + [band_col(m.key) for m in profile.measures]:
-            idx = band_index(g[col], profile).dropna()
-            if len(idx) >= 2:
-                worst = max(worst, float(idx.max() - idx.min()))
-        gaps.append(worst)
+    for col in ["case_band"] + [band_col(m.key) for m in profile.measures]:
+        g = pd.Series(_band_positions(scored, col, profile)).groupby(
+            scored["case_ref"].to_numpy(), sort=True)
+        gaps.append(g.max() - g.min())  # NaN for a case with no band; 0 with one
+    widest = pd.concat(gaps, axis=1).max(axis=1).fillna(0.0)
     piv["Partners"] = scored.groupby("case_ref")["partner"].nunique()
-    piv["Widest band gap"] = pd.Series(gaps, index=sorted(scored["case_ref"].unique()))
+    piv["Widest band gap"] = widest
     piv.index.name = "Case"
     return piv
 
 
 def cases_apart(scored: pd.DataFrame, profile: Profile) -> pd.DataFrame:
-    """Case and measure pairs where partners' bands are two or more apart, for the subgroup."""
-    rows = []
-    measures = [("case", "Case score", "case_band", "case_score")] + [
-        (m.key, m.name, band_col(m.key), score_col(m.key)) for m in profile.measures]
-    for case, g in scored.groupby("case_ref", sort=True):
-        for _key, name, bcol, scol in measures:
-            sub = g[[bcol, scol, "partner"]].dropna()
-            if len(sub) < 2:
-                continue
-            idx = band_index(sub[bcol], profile)
-            if float(idx.max() - idx.min()) >= 2:
-                hi = sub.loc[idx.idxmin()]
-                lo = sub.loc[idx.idxmax()]
-                rows.append({
-                    "Case": case, "Measure": name,
-                    "Highest": f"{hi['partner']}: {hi[scol]:.0f} ({hi[bcol]})",
-                    "Lowest": f"{lo['partner']}: {lo[scol]:.0f} ({lo[bcol]})",
-                    "Bands apart": int(idx.max() - idx.min()),
-                })
-    return pd.DataFrame(rows, columns=["Case", "Measure", "Highest", "Lowest", "Bands apart"])
+    """Case and measure pairs where partners' bands are two or more apart, for the subgroup.
+
+    Highest and lowest name the first partner (in the table's order) with the best and the
+    worst band for that case and measure."""
+    cols = ["Case", "Measure", "Highest", "Lowest", "Bands apart"]
+    measures = [("Case score", "case_band", "case_score")] + [
+        (m.name, band_col(m.key), score_col(m.key)) for m in profile.measures]
+    found = []
+    for order, (name, bcol, scol) in enumerate(measures):
+        sub = scored[["case_ref", "partner", bcol, scol]].dropna().reset_index(drop=True)
+        sub["_pos"] = _band_positions(sub, bcol, profile)
+        g = sub.groupby("case_ref", sort=True)["_pos"]
+        spread = g.max() - g.min()
+        far = spread[spread >= 2].index
+        if not len(far):
+            continue
+        best, worst = sub.loc[g.idxmin()[far]], sub.loc[g.idxmax()[far]]
+
+        def said(rows: pd.DataFrame, bcol: str = bcol, scol: str = scol) -> list[str]:
+            return [f"{p}: {v:.0f} ({b})" for p, v, b in
+                    zip(rows["partner"], rows[scol].astype(float), rows[bcol], strict=True)]
+
+        found.append(pd.DataFrame({"Case": list(far), "Measure": name, "_order": order,
+                                   "Highest": said(best), "Lowest": said(worst),
+                                   "Bands apart": spread[far].astype(int).to_numpy()}))
+    if not found:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(found, ignore_index=True).sort_values(["Case", "_order"], kind="stable")
+    return out[cols].reset_index(drop=True)
 
 
 def band_distribution(scored: pd.DataFrame, profile: Profile, partner: str | None = None

@@ -385,8 +385,9 @@ def case_view_section(data: RoundData) -> str:
     cv = agg.case_view(data.scored, data.profile).reset_index()
     partners = [c for c in cv.columns if c not in ("Case", "Partners", "Widest band gap")]
     return (fr.heading("The multi-agency case view", 2, "case-view") + fr.paragraph(
-        "Each case audited by more than one partner, with each partner's case score (mean of "
-        "its scored measures). The widest band gap is the largest distance between partners' "
+        "Every case in the round, with each partner's case score (mean of its scored "
+        "measures; a dash where that partner did not audit the case or could not score it). "
+        "The widest band gap is the largest distance between partners' "
         "bands on the case score or on any one measure.")
         + fr.table(cv, "Case scores by partner", row_header="Case",
                    number_columns={**{p: 0 for p in partners}, "Partners": 0,
