@@ -9,6 +9,10 @@
   papermill's CLI and nbconvert's CLI for each notebook, one after another.
 
     .venv/bin/python benchmarks/bench_round.py [--runs 5] [--naive-runs 2] [--cases 60]
+        [--profile durham] [--partners 10]
+
+The default is the issue's round: 10 partners (the first ten of Durham's twelve) and
+60 cases, so 11 notebooks.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from jupyter_client.manager import KernelManager
 
@@ -98,15 +103,17 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--naive-runs", type=int, default=2)
     ap.add_argument("--cases", type=int, default=60)
+    ap.add_argument("--profile", default="durham")
+    ap.add_argument("--partners", type=int, default=10)
     a = ap.parse_args()
-    profile = load_profile("halton")
-    partners = list(profile.partners)
+    profile = load_profile(a.profile)
+    partners = list(profile.partners)[: a.partners]
     cores = os.cpu_count() or 1
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         returns = tmp / "returns"
         make_demo_returns(profile, returns, cases=a.cases, partners=partners,
-                          quality=[0.9, 0.75, 0.7, 0.65, 0.6, 0.55, 0.5, 0.45, 0.3])
+                          quality=list(np.linspace(0.9, 0.3, len(partners))))
         rows = sum(len(pd.read_excel(p, sheet_name="Audit", engine="calamine"))
                    for p in returns.glob("*.xlsx"))
         print(f"machine: {machine()}; round: {len(partners)} partners, {a.cases} cases, "
