@@ -139,6 +139,102 @@ def criteria_breakdown(scored: pd.DataFrame, profile: Profile,
     return pd.DataFrame(rows)
 
 
+STRONG_MIN, WEAK_BELOW = 75.0, 50.0  # % of answered rows met: strong at or above, weak below
+SHARED_STRENGTH, SHARED_WEAKNESS = "Shared strength", "Shared area for improvement"
+
+
+def themes(scored: pd.DataFrame, profile: Profile) -> pd.DataFrame:
+    """Criteria on which most partners stand in the same place: the partnership's themes.
+
+    For each criterion and partner, the share of answered rows met (Yes, or within the
+    timescale). A *shared strength* is a criterion met in 75% or more of rows by at least two
+    thirds of the partners answering it; a *shared area for improvement* one met in fewer
+    than 50% of rows by at least half of them. At least two partners must have answered it.
+    Areas for improvement come first, then strengths, each by the partnership's share met.
+    """
+    cols = ["Theme", "Measure", "Criterion", "Question", "Partners answering",
+            "Partners in the theme", "Partnership % met", "Partners"]
+    rows = []
+    partners = scored["partner"].to_numpy()
+    for m in profile.measures:
+        for c in m.criteria:
+            answered = (scored[state_col(c.key)] == ANSWERED).to_numpy()
+            met = answered & (scored[credit_col(c.key)].to_numpy(dtype=float) == 1.0)
+            by = pd.DataFrame({"partner": partners[answered], "met": met[answered]})
+            if by["partner"].nunique() < 2:
+                continue
+            pct = 100.0 * by.groupby("partner", sort=False)["met"].mean()
+            n, overall = len(pct), 100.0 * by["met"].mean()
+            for theme, who, share in ((SHARED_WEAKNESS, pct[pct < WEAK_BELOW], 1 / 2),
+                                      (SHARED_STRENGTH, pct[pct >= STRONG_MIN], 2 / 3)):
+                if len(who) >= max(2, share * n - 1e-9):
+                    order = [p for p in profile.partners if p in who.index]
+                    rows.append({"Theme": theme, "Measure": m.name, "Criterion": c.key,
+                                 "Question": c.question, "Partners answering": n,
+                                 "Partners in the theme": len(who),
+                                 "Partnership % met": overall,
+                                 "Partners": ", ".join(order)})
+    out = pd.DataFrame(rows, columns=cols)
+    if out.empty:
+        return out
+    out["_t"] = (out["Theme"] == SHARED_STRENGTH).astype(int)
+    out["_k"] = np.where(out["_t"] == 1, -out["Partnership % met"], out["Partnership % met"])
+    return out.sort_values(["_t", "_k"], kind="stable").drop(columns=["_t", "_k"]
+                                                               ).reset_index(drop=True)
+
+
+NO_TOOL = "No tool named"
+
+
+def tool_column(profile: Profile) -> str | None:
+    """The audit sheet's column naming the neglect tool used (its choices are the profile's
+    tools), or None when the profile has none."""
+    return next((x.key for x in profile.model.extra_columns if x.choices_from == "tools"), None)
+
+
+def tool_counts(scored: pd.DataFrame, profile: Profile) -> pd.DataFrame:
+    """Audits (one partner's return for one case) naming each of the profile's neglect tools,
+    or none ("No tool named"): tools by rows, each partner and the partnership by columns.
+    Empty when the profile's audit sheet does not record the tool."""
+    col = tool_column(profile)
+    if col is None or col not in scored:
+        return pd.DataFrame()
+    names = pd.Index([*profile.model.tools, NO_TOOL], name="Tool")
+    text = scored[col].astype(object)
+    named = text.where(text.notna() & (text.astype(str).str.strip() != ""), NO_TOOL)
+    counts = pd.crosstab(named, scored["partner"]).reindex(index=names, fill_value=0)
+    order = [p for p in profile.partners if p in counts.columns]
+    order += sorted(c for c in counts.columns if c not in order)
+    counts = counts.reindex(columns=order, fill_value=0).astype(int)
+    counts[PARTNERSHIP] = counts.sum(axis=1)
+    counts.columns.name = None
+    return counts
+
+
+def tools_used(counts: pd.DataFrame, partner: str | None = None) -> pd.DataFrame:
+    """From :func:`tool_counts`: each tool's audits and share of audits for the partner (if
+    given) beside the partnership's, or the partnership's alone."""
+    if counts.empty:
+        return pd.DataFrame(columns=["Audits", "% of audits"], index=pd.Index([], name="Tool"))
+
+    def share(n: pd.Series) -> pd.Series:
+        total = int(n.sum())
+        return 100.0 * n / total if total else n * np.nan
+
+    allp = counts[PARTNERSHIP]
+    out = pd.DataFrame(index=counts.index)
+    if partner is not None:
+        mine = counts[partner] if partner in counts else allp * 0
+        out["Audits"] = mine
+        out["% of audits"] = share(mine)
+        out["Partnership audits"] = allp
+        out["Partnership % of audits"] = share(allp)
+    else:
+        out["Audits"] = allp
+        out["% of audits"] = share(allp)
+    return out
+
+
 def timeliness(scored: pd.DataFrame, profile: Profile, partner: str | None = None
                ) -> pd.DataFrame:
     """Per dated criterion: the limit, cases that applied, met, late, overdue, in time,

@@ -88,6 +88,40 @@ def measure_comparison(hl: pd.DataFrame, partner: str, profile: Profile) -> Char
                  f"mark the band thresholds: {marks}.")
 
 
+def tools_chart(tu: pd.DataFrame, who: str) -> Chart:
+    """Horizontal bars: share of audits naming each neglect tool, for ``who`` and (when the
+    table has them) the partnership."""
+    names = tu.index.tolist()[::-1]
+    y = np.arange(len(names))
+    both = "Partnership % of audits" in tu
+    fig, ax = _subplots(figsize=(7.5, (0.65 if both else 0.45) * len(names) + 1.2))
+    series = [(tu["% of audits"], who, PARTNER_COLOUR, None)]
+    if both:
+        series.append((tu["Partnership % of audits"], "Partnership", PARTNERSHIP_COLOUR, "//"))
+    height = 0.38 if both else 0.6
+    for k, (vals, label, colour, hatch) in enumerate(series):
+        v = vals.to_numpy(dtype=float)[::-1]
+        yy = y + (0.2 - 0.4 * k if both else 0)
+        ax.barh(yy, np.nan_to_num(v), height=height, color=colour, label=label, hatch=hatch,
+                edgecolor="white")
+        for yv, x in zip(yy, v, strict=True):
+            ax.text((0 if np.isnan(x) else x) + 1, yv, _fmt(x) + ("" if np.isnan(x) else "%"),
+                    va="center", fontsize=9)
+    ax.set_yticks(y, names)
+    ax.set_xlim(0, 110)
+    ax.set_xlabel("Share of audits (%)")
+    if both:
+        ax.legend(loc="lower right", fontsize=8, frameon=False, bbox_to_anchor=(1, 1.02),
+                  ncol=2)
+    parts = [f"{t}: {_fmt(r['% of audits'])}%"
+             + (f" against {_fmt(r['Partnership % of audits'])}%" if both else "")
+             for t, r in tu.iterrows()]
+    alt = (f"Bar chart of the share of audits naming each neglect tool, {who}"
+           + (" against the partnership" if both else "") + ". " + "; ".join(parts) + ".")
+    return Chart(_png(fig), alt, f"Neglect tools named in the audits ({who}"
+                 + (" against the partnership)." if both else ")."))
+
+
 def heatmap(matrix: pd.DataFrame, profile: Profile) -> Chart:
     """Partners by measures, each cell coloured by band and labelled with score and band."""
     data = matrix.to_numpy(dtype=float)

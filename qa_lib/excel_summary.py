@@ -105,6 +105,8 @@ def summary_views(data, publish: bool = False) -> dict[str, View]:
     tl = agg.timeliness(s, profile).drop(columns=["unit", "limit_value"])
     dq = agg.data_quality(s, profile, data.problems, data.excluded)
     measures = tuple(m.name for m in profile.measures)
+    tools = agg.tool_counts(s, profile).T
+    tools.index.name = "Partner"
     views: dict[str, View] = {}
     if publish:
         n = agg.heatmap(s, profile, value="cases_scored", figures=figures)
@@ -115,6 +117,7 @@ def summary_views(data, publish: bool = False) -> dict[str, View]:
         crit = pub.suppress_by_base(crit, "Rows", [c for c in crit.columns if c.startswith("% ")])
         tl = pub.suppress_counts(tl, ["Met", "Late", "Overdue", "Still in time"])
         dq = pub.suppress_counts(dq, ["Rows scored", "Rows left out"], secondary=False)
+        tools = pub.suppress_counts(tools, list(tools.columns))
         views["Notes"] = (pd.DataFrame({"Note": [pub.NOTE]}), (), False)
     views.update({
         "Heatmap": (hm, () if publish else measures, True),
@@ -123,6 +126,10 @@ def summary_views(data, publish: bool = False) -> dict[str, View]:
         "Timeliness": (tl, (), False),
         "Data quality": (dq, (), False),
     })
+    if len(tools.columns):
+        views["Tools used"] = (tools, (), True)
+    th = agg.themes(s, profile)
+    views["Themes"] = (th.drop(columns=["Partnership % met"]) if publish else th, (), False)
     if len(data.history):
         tr = pd.concat([agg.trend(data.history, s, profile, data.round_id, p).assign(Partner=p)
                         for p in [*partners, None]])

@@ -22,16 +22,19 @@ SECTIONS_PARTNER = [
     ("headline", "Headline"), ("comparison", "Against the partnership"),
     ("trend", "Trend across rounds"),
     ("bands", "Cases in each band"), ("criteria", "Criteria in detail"),
-    ("timeliness", "Timescales"), ("moderation", "Cases flagged for moderation"),
-    ("drift", "Drift"), ("voice", "The child's voice"), ("narrative", "What the auditors said"),
+    ("timeliness", "Timescales"), ("tools", "Neglect tools used"),
+    ("moderation", "Cases flagged for moderation"), ("drift", "Drift"),
+    ("voice", "The child's voice"), ("narrative", "What the auditors said"),
     ("data-quality", "Data quality"), ("method", "Method"),
 ]
 SECTIONS_PARTNERSHIP = [
     ("heatmap", "Partners by measure"), ("trend", "Trend across rounds"),
     ("measures", "Partnership figures"),
+    ("themes", "Themes across partners"),
     ("case-view", "The multi-agency case view"), ("apart", "Cases where partners disagree"),
     ("moderation", "Cases flagged for moderation"), ("drift", "Drift"),
-    ("timeliness", "Timescales"), ("data-quality", "Data quality"), ("method", "Method"),
+    ("timeliness", "Timescales"), ("tools", "Neglect tools used"),
+    ("data-quality", "Data quality"), ("method", "Method"),
 ]
 
 
@@ -205,6 +208,29 @@ def timeliness_section(data: RoundData, partner: str | None) -> str:
                                    "Median taken": 1}))
 
 
+def tools_section(data: RoundData, partner: str | None) -> str:
+    """Which of the strategy's neglect tools the audits name: chart and table."""
+    who = partner or "the partnership"
+    head = fr.heading("Neglect tools used", 2, "tools")
+    counts = data.tools if len(data.tools) else agg.tool_counts(data.scored, data.profile)
+    tu = agg.tools_used(counts, partner)
+    if tu.empty:
+        return head + fr.paragraph("This profile's audit sheet does not record which tool "
+                                   "was used.")
+    intro = fr.paragraph(
+        "The neglect tool named in each audit (one partner's return for one case), from the "
+        f"tools of the {data.profile.model.strategy}. {agg.NO_TOOL} counts audits that name "
+        "none, for example where the tool-use question was answered No.")
+    caption = f"Neglect tools named in the audits ({who})"
+    counts = [c for c in tu.columns if "%" not in c]
+    if publishing(data):  # counts only, suppressed along each row of the transposed table
+        shown = pub.suppress_counts(tu[counts].T, list(tu.index)).T
+        return head + intro + fr.table(shown.reset_index(), caption, row_header="Tool")
+    numbers = {c: (1 if "%" in c else 0) for c in tu.columns}
+    return (head + intro + charts.tools_chart(tu, who).html()
+            + fr.table(tu.reset_index(), caption, row_header="Tool", number_columns=numbers))
+
+
 def moderation_section(data: RoundData, partner: str | None) -> str:
     """Rows whose auditor grade is two or more bands from the case score's band."""
     if publishing(data):
@@ -375,6 +401,30 @@ def partnership_measures(data: RoundData) -> str:
                             number_columns=numbers,
                             low_flags={"Mean": "low_number"}))
     out.append(fr.paragraph(fr.LOW_NOTE, "note"))
+    return "".join(out)
+
+
+def themes_section(data: RoundData) -> str:
+    """Criteria on which most partners are strong, or most need to improve."""
+    th = agg.themes(data.scored, data.profile)
+    head = fr.heading("Themes across partners", 2, "themes") + fr.paragraph(
+        "A theme is a criterion on which most partners stand in the same place. A shared area "
+        f"for improvement is met in fewer than {agg.WEAK_BELOW:.0f}% of a partner's answered "
+        "rows by at least half of the partners answering it; a shared strength is met in "
+        f"{agg.STRONG_MIN:.0f}% or more by at least two thirds of them. Met means Yes, or "
+        "within the timescale. Partners in the theme names them.")
+    if publishing(data):  # the shares rest on each partner's rows: keep the words, not figures
+        th = th.drop(columns=["Partnership % met"])
+    out = [head]
+    for theme, title in ((agg.SHARED_WEAKNESS, "Shared areas for improvement"),
+                         (agg.SHARED_STRENGTH, "Shared strengths")):
+        sub = th[th["Theme"] == theme].drop(columns=["Theme"])
+        out.append(fr.heading(title, 3))
+        out.append(fr.table(sub, f"{title} across partners", row_header="Criterion",
+                            number_columns={"Partners answering": 0,
+                                            "Partners in the theme": 0,
+                                            "Partnership % met": 1},
+                            empty="None in this round."))
     return "".join(out)
 
 

@@ -202,7 +202,8 @@ def run_round(profile: Profile | str, round_id: str, inputs: Path | str, out: Pa
             write_round_data(tmp, scored, pf, v.excluded, meta,
                              history=history.history_table(prior, profile),
                              last_actions=history.last_actions(prior),
-                             figures=agg.measure_figures(scored, profile))
+                             figures=agg.measure_figures(scored, profile),
+                             tools=agg.tool_counts(scored, profile))
             data = load_round(tmp)
         method = [("Round", round_id), ("Profile", f"{profile.name} {profile.version}"),
                   ("Strategy", profile.model.strategy),

@@ -30,6 +30,7 @@ class RoundData:
     history: pd.DataFrame = field(default_factory=pd.DataFrame)  # earlier rounds' figures
     last_actions: pd.DataFrame = field(default_factory=pd.DataFrame)
     figures: pd.DataFrame = field(default_factory=pd.DataFrame)  # every partner's, and all
+    tools: pd.DataFrame = field(default_factory=pd.DataFrame)  # tool counts, every partner
     partner: str | None = None  # set when ``scored`` holds only this partner's rows
 
     @property
@@ -43,7 +44,8 @@ class RoundData:
 def write_round_data(folder: Path, scored: pd.DataFrame, problems: pd.DataFrame,
                      excluded: pd.DataFrame, meta: dict, history: pd.DataFrame | None = None,
                      last_actions: pd.DataFrame | None = None,
-                     figures: pd.DataFrame | None = None) -> Path:
+                     figures: pd.DataFrame | None = None,
+                     tools: pd.DataFrame | None = None) -> Path:
     """Write the round's working data under ``folder/data``."""
     d = Path(folder) / DATA_DIR
     d.mkdir(parents=True, exist_ok=True)
@@ -53,6 +55,8 @@ def write_round_data(folder: Path, scored: pd.DataFrame, problems: pd.DataFrame,
         last_actions.to_parquet(d / "last_actions.parquet", index=False)
     if figures is not None:
         figures.to_parquet(d / "figures.parquet", index=False)
+    if tools is not None and not tools.empty:
+        tools.to_parquet(d / "tools.parquet")
     scored.to_parquet(d / "scored.parquet", index=False)
     problems.astype({"value": "string"}).to_parquet(d / "problems.parquet", index=False)
     excluded.to_parquet(d / "excluded.parquet", index=False)
@@ -62,7 +66,8 @@ def write_round_data(folder: Path, scored: pd.DataFrame, problems: pd.DataFrame,
 
 def load_round(folder: Path | str, partner: str | None = None) -> RoundData:
     """Load what :func:`write_round_data` wrote; with ``partner``, only that partner's rows of
-    the scored table are read (partnership-wide figures come from ``figures.parquet``)."""
+    the scored table are read (partnership-wide figures come from ``figures.parquet`` and
+    ``tools.parquet``)."""
     d = Path(folder) / DATA_DIR
     meta = json.loads((d / "round.json").read_text(encoding="utf-8"))
     profile_ref = meta["profile"].get("path") or meta["profile"]["name"]
@@ -71,7 +76,7 @@ def load_round(folder: Path | str, partner: str | None = None) -> RoundData:
     except Exception:
         profile = load_profile(meta["profile"]["name"])
     optional = {name: pd.read_parquet(d / f"{name}.parquet") if (d / f"{name}.parquet").exists()
-                else pd.DataFrame() for name in ("history", "last_actions", "figures")}
+                else pd.DataFrame() for name in ("history", "last_actions", "figures", "tools")}
     filters = [("partner", "==", partner)] if partner else None
     return RoundData(
         scored=pd.read_parquet(d / "scored.parquet", filters=filters),

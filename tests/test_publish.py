@@ -75,3 +75,15 @@ def test_partnership_heatmap_and_no_case_level_outputs(published):
     rows = {r[0]: r[1:] for r in wb["Heatmap"].iter_rows(min_row=2, values_only=True)}
     assert rows["Cheshire Police"][0] == "c"
     assert round(float(rows["Health Visiting"][0]), 1) == 33.3
+
+
+def test_tools_used_counts_are_suppressed(published):
+    # police's 3 audits all name the Home Conditions Tool: c; the partnership's 13 audits are
+    # 3 naming it and 10 naming none: the 10 goes too, or 13 - 10 would reveal the 3
+    t = page_text((published / "partner-cheshire-police.html").read_text(encoding="utf-8"))
+    assert re.search(r"Neglect tools named in the audits \(Cheshire Police\) .*"
+                     r"Home Conditions Tool c c .*No tool named 0 c ", t), t
+    wb = openpyxl.load_workbook(published / "summary.xlsx")
+    rows = {r[0]: r for r in wb["Tools used"].iter_rows(values_only=True)}
+    hct = rows["Partner"].index("Home Conditions Tool")
+    assert rows["Cheshire Police"][hct] == "c" and rows["Partnership"][hct] == "c"

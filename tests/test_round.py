@@ -208,3 +208,21 @@ def test_partner_notebook_reads_only_its_own_slice(round_dir, halton):
     pd.testing.assert_frame_equal(
         agg.headline(mine.scored, halton, "Cheshire Police", figures=mine.figures),
         agg.headline(full.scored, halton, "Cheshire Police"))
+
+
+def test_tools_used_section_and_sheet(round_dir):
+    # police named the Home Conditions Tool in both its audits; of the round's 4 audits,
+    # 3 name it (75%) and HV's HAL-0003 (tool use No) names none (25%)
+    f = round_dir["folder"]
+    t = page_text((f / "partner-cheshire-police.html").read_text(encoding="utf-8"))
+    assert re.search(r"Neglect tools named in the audits \(Cheshire Police\) .*"
+                     r"Home Conditions Tool 2 100\.0 3 75\.0 .*No tool named 0 0\.0 1 25\.0", t)
+    assert "Home Conditions Tool: 100% against 75%" in (f / "partner-cheshire-police.html"
+                                                         ).read_text(encoding="utf-8")  # alt
+    t = page_text((f / "partnership.html").read_text(encoding="utf-8"))
+    assert re.search(r"Home Conditions Tool 3 75\.0 .*No tool named 1 25\.0", t)
+    ws = openpyxl.load_workbook(f / "summary.xlsx")["Tools used"]
+    rows = {r[0]: r for r in ws.iter_rows(values_only=True)}
+    hct = rows["Partner"].index("Home Conditions Tool")
+    assert rows["Cheshire Police"][hct] == 2 and rows["Health Visiting"][hct] == 1
+    assert rows["Partnership"][hct] == 3
