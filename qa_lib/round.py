@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
+import socket
 import tempfile
 import time
 from collections.abc import Callable
@@ -70,6 +72,36 @@ class RoundResult:
 
 def _stamp() -> str:
     return dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9.]", "", socket.gethostname())[:40] or "host"
+
+
+_PARTIAL = re.compile(r"^\..+\.partial-(?P<host>[A-Za-z0-9.]+)-(?P<pid>\d+)-[^-]+$")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def clean_stale_partials(out: Path) -> list[Path]:
+    """Remove unfinished round folders (``.<round>.partial-<host>-<pid>-*``) whose run was
+    stopped: made on this machine by a process that no longer exists. Folders of a run still
+    going, or made on another machine, are left alone. Returns what was removed."""
+    removed = []
+    for d in sorted(Path(out).glob(".*.partial-*")):
+        m = _PARTIAL.match(d.name)
+        if d.is_dir() and m and m["host"] == _host() and not _alive(int(m["pid"])):
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d)
+    return removed
 
 
 # --------------------------------------------------------------------------- outputs
@@ -155,7 +187,10 @@ def run_round(profile: Profile | str, round_id: str, inputs: Path | str, out: Pa
             f"The round folder {final} already exists and is never overwritten. Use another "
             f"--round name, or --force to move the old folder aside and run again.")
     out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{round_id}.partial-", dir=out))
+    for d in clean_stale_partials(out):
+        progress(f"Removed {d.name}, left unfinished by a run that was stopped.")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{round_id}.partial-{_host()}-{os.getpid()}-",
+                                dir=out))
     timer = Timer()
     try:
         with timer.stage("read"):

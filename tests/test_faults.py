@@ -17,7 +17,7 @@ import nbformat
 import pytest
 
 from conftest import TODAY, base_row, write_return
-from qa_lib.round import NOTEBOOK_DIR, RoundError, run_round
+from qa_lib.round import NOTEBOOK_DIR, RoundError, _host, run_round
 
 YES = {k: "Yes" for k in ("TU1", "TU2", "TU3", "LE1", "LE2", "TJ1", "FB1", "IM1")}
 
@@ -140,3 +140,13 @@ def test_killed_round_leaves_no_folder_under_its_name(tmp_path, inputs):
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
     assert not (out / "K").exists()
+    left = list(out.glob(".K.partial-*"))
+    assert len(left) == 1, "the killed run's unfinished folder is there (hidden)"
+    # a folder from a run still going (this test's own process) must survive the next run
+    going = out / f".J.partial-{_host()}-{os.getpid()}-abcd1234"
+    going.mkdir()
+    said: list[str] = []
+    res = run_round("halton", "K", inputs, out, today=TODAY, progress=said.append)
+    assert res.status == "complete"
+    assert not left[0].exists() and any(left[0].name in s for s in said)
+    assert going.is_dir()
