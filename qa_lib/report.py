@@ -212,8 +212,11 @@ def tools_section(data: RoundData, partner: str | None) -> str:
     """Which of the strategy's neglect tools the audits name: chart and table."""
     who = partner or "the partnership"
     head = fr.heading("Neglect tools used", 2, "tools")
-    counts = data.tools if len(data.tools) else agg.tool_counts(data.scored, data.profile)
-    tu = agg.tools_used(counts, partner)
+    if len(data.tools):
+        tu = agg.tools_used(data.tools, partner)
+    else:  # a round folder from before tools.parquet: no partnership figure if sliced
+        counts = agg.tool_counts(data.scored, data.profile)
+        tu = agg.tools_used(counts, None if data.partner else partner)
     if tu.empty:
         return head + fr.paragraph("This profile's audit sheet does not record which tool "
                                    "was used.")

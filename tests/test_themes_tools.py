@@ -76,3 +76,16 @@ def test_tools_used_by_hand(halton):
 def test_no_tool_column_gives_an_empty_table(halton):
     counts = agg.tool_counts(pd.DataFrame({"partner": ["A"]}), halton)
     assert counts.empty and agg.tools_used(counts, "A").empty
+
+
+def test_older_round_without_tool_counts_shows_the_partner_alone(halton):
+    from qa_lib.report import tools_section
+    from qa_lib.round_data import RoundData
+
+    t = pd.DataFrame({"partner": ["Schools", "Schools"],
+                      "tool_name": ["Home Conditions Tool", None]})
+    data = RoundData(scored=t, problems=pd.DataFrame(), excluded=pd.DataFrame(),
+                     meta={"round": "R"}, profile=halton, partner="Schools")
+    html = tools_section(data, "Schools")
+    assert "Partnership audits" not in html  # no partnership figure from one partner's rows
+    assert "Home Conditions Tool: 50%" in html  # the alt text
