@@ -72,6 +72,7 @@ def own_kernel() -> Iterator[str]:
 
 
 ENGINE = "qa-audit"
+_engine_registered = False
 
 
 def _register_engine() -> None:
@@ -83,12 +84,12 @@ def _register_engine() -> None:
       (about 0.2 s of the driver's time per notebook); a notebook that fails or hangs is
       still saved as far as it got, so the lead can see which step stopped.
     """
+    global _engine_registered
+    if _engine_registered:
+        return
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
     from papermill.iorw import write_ipynb
-
-    if ENGINE in papermill_engines._engines:
-        return
 
     class QAEngine(NBClientEngine):
         @classmethod
@@ -109,7 +110,8 @@ def _register_engine() -> None:
                     write_ipynb(nb_man.nb, save_to)
                 raise
 
-    papermill_engines.register(ENGINE, QAEngine)
+    papermill_engines.register(ENGINE, QAEngine)  # registering twice is harmless
+    _engine_registered = True
 
 
 def execute_notebook(src: Path, dst: Path, parameters: dict, kernel: str,
