@@ -139,9 +139,9 @@ def execute_notebook(src: Path, dst: Path, parameters: dict, kernel: str,
 
 class WarmKernels:
     """One kernel per worker thread, started on first use and reused for that worker's next
-    notebooks (the notebooks set every name they use in their parameters and first cells, so
-    a reused kernel gives the same pages; a test holds that). A kernel whose notebook failed or
-    timed out is shut down and replaced, so a hung kernel never takes another notebook.
+    notebooks, its names cleared before each (:meth:`clean`), so a reused kernel gives the same
+    pages as a fresh one (tests hold both). A kernel whose notebook failed or timed out is
+    shut down and replaced, so a hung kernel never takes another notebook.
 
     The kernel's client is kept too: a new client waits for 0.2 s of silence on the kernel's
     output channel before it is ready (jupyter_client's ``wait_for_ready``), which is paid
@@ -168,6 +168,19 @@ class WarmKernels:
             kc.allow_stdin = False
             self._local.warm = warm
         return warm[0], warm[1]
+
+    def clean(self) -> tuple[AsyncKernelManager, AsyncKernelClient]:
+        """This worker's kernel and client with every name the previous notebook set cleared
+        (IPython's ``%reset -f``), so a notebook never silently uses a name left over from
+        another partner's; the imported modules stay loaded, which is what makes a warm
+        kernel quick."""
+        km, kc = self.get()
+        reply = run_sync(kc.execute_interactive)(
+            "%reset -f", silent=True, store_history=False, output_hook=lambda msg: None,
+            timeout=60)
+        if reply["content"].get("status") != "ok":
+            raise RuntimeError("the kernel could not be cleared for the next notebook")
+        return km, kc
 
     def discard(self) -> None:
         """Shut this worker's kernel down; the next ``get`` starts a new one."""
@@ -237,7 +250,7 @@ def run_jobs(jobs: list[Job], kernel: str, *, workers: int = 1, timeout: int = 6
     def one(job: Job) -> Outcome:
         t0 = time.perf_counter()
         try:
-            km, kc = warm.get() if warm else (None, None)
+            km, kc = warm.clean() if warm else (None, None)
             execute_notebook(job.src, job.dst, job.parameters, kernel, timeout, km=km, kc=kc)
         except Exception as exc:  # reported per job; never stops the others
             if warm:

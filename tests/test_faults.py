@@ -150,3 +150,13 @@ def test_killed_round_leaves_no_folder_under_its_name(tmp_path, inputs):
     assert res.status == "complete"
     assert not left[0].exists() and any(left[0].name in s for s in said)
     assert going.is_dir()
+
+
+def test_a_reused_kernel_keeps_no_names_from_the_previous_notebook(tmp_path, halton, inputs):
+    # one worker runs all three notebooks in one kernel; each partner notebook refuses to run
+    # if a name set by an earlier notebook is still there
+    nbs = _notebooks_with(tmp_path, 'assert "earlier_partner" not in globals(), earlier_partner'
+                                    '\nearlier_partner = partner')
+    res = run_round(halton, "R", inputs, tmp_path / "out", today=TODAY, progress=quiet,
+                    notebook_dir=nbs, jobs=1)
+    assert res.status == "complete", res.failed
