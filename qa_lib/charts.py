@@ -122,17 +122,25 @@ def tools_chart(tu: pd.DataFrame, who: str) -> Chart:
                  + (" against the partnership)." if both else ")."))
 
 
+def band_grid(data: np.ndarray, profile: Profile) -> np.ndarray:
+    """Each score's band position (best = 0; NaN where missing), from the same rule as the
+    band words (``Profile.band_of``), so a cell's colour can never disagree with its word
+    (a mean of 49.99999999999999 is shown as 50 and is in the band from 50)."""
+    names = list(profile.band_names)
+    return np.array([[np.nan if (b := profile.band_of(v)) is None else names.index(b)
+                      for v in row] for row in np.atleast_2d(data)], dtype=float)
+
+
 def heatmap(matrix: pd.DataFrame, profile: Profile) -> Chart:
     """Partners by measures, each cell coloured by band and labelled with score and band."""
     data = matrix.to_numpy(dtype=float)
-    bands = profile.model.bands
-    edges = [0] + [b.min for b in reversed(bands[:-1])] + [100.0001]
-    colours = list(reversed(BAND_COLOURS[: len(bands)]))
-    cmap = ListedColormap(colours)
+    n = len(profile.model.bands)
+    cmap = ListedColormap([BAND_COLOURS[k % 4] for k in range(n)])
     cmap.set_bad("#EEEEEE")
-    norm = BoundaryNorm(edges, cmap.N)
+    norm = BoundaryNorm(np.arange(n + 1) - 0.5, cmap.N)
     fig, ax = _subplots(figsize=(1.55 * data.shape[1] + 3, 0.5 * data.shape[0] + 1.4))
-    ax.imshow(np.ma.masked_invalid(data), cmap=cmap, norm=norm, aspect="auto")
+    ax.imshow(np.ma.masked_invalid(band_grid(data, profile)), cmap=cmap, norm=norm,
+              aspect="auto")
     ax.set_xticks(range(data.shape[1]), [textwrap.fill(c, 16) for c in matrix.columns],
                   fontsize=8)
     ax.set_yticks(range(data.shape[0]), matrix.index, fontsize=9)

@@ -89,3 +89,4 @@ def test_older_round_without_tool_counts_shows_the_partner_alone(halton):
     html = tools_section(data, "Schools")
     assert "Partnership audits" not in html  # no partnership figure from one partner's rows
     assert "Home Conditions Tool: 50%" in html  # the alt text
+
