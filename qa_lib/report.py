@@ -115,8 +115,8 @@ def partner_headline(data: RoundData, partner: str) -> str:
     t = fr.table(
         hl.drop(columns=["measure"]), f"Headline scores for {partner}, round {data.round_id}",
         row_header="Measure", band_columns=["Band", "Partnership band"],
-        number_columns={"Score": 1, "Partnership score": 1, "Difference": 1,
-                        "Change since last round": 1},
+        number_columns={"Score": 1, "Cases scored": 0, "Partnership score": 1,
+                        "Difference": 1, "Change since last round": 1},
         low_flags={"Score": "Low number"}, cls="data headline")
     change = (" Change since last round is this round's score minus the partner's score in "
               f"{sorted(data.history['round'].unique())[-1]}." if len(data.history) else "")
@@ -368,7 +368,7 @@ def heatmap_table(data: RoundData, links: dict[str, str] | None = None) -> str:
                  else escape(p) for p in cells["Partner"]]
     cells["Partner"] = names
     return fr.table(cells, "Mean score and band by partner and measure", row_header="Partner",
-                    html_columns=["Partner", *hm.columns])
+                    html_columns=["Partner", *hm.columns], cls="data wide-bands")
 
 
 def heatmap_section(data: RoundData) -> str:
