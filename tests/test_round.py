@@ -226,3 +226,27 @@ def test_tools_used_section_and_sheet(round_dir):
     hct = rows["Partner"].index("Home Conditions Tool")
     assert rows["Cheshire Police"][hct] == 2 and rows["Health Visiting"][hct] == 1
     assert rows["Partnership"][hct] == 3
+
+
+def test_an_executed_notebook_reruns_alone_with_the_same_output(round_dir):
+    # what an audit lead does in JupyterLab: open the round's executed notebook and Run all,
+    # in a fresh kernel of its own; every cell must show exactly what the round showed
+    import nbformat
+    from nbclient import NotebookClient
+
+    from qa_lib.execute import IPCKernelManager, own_kernel
+
+    path = round_dir["folder"] / "notebooks" / "partner-cheshire-police.ipynb"
+    saved = nbformat.read(path, as_version=4)
+    again = nbformat.read(path, as_version=4)
+    with own_kernel() as kernel:
+        NotebookClient(again, kernel_name=kernel, timeout=120,
+                       kernel_manager_class=IPCKernelManager,
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+
+    def shown(nb):
+        return [[o.get("data", {}).get("text/html") for o in c.get("outputs", [])]
+                for c in nb.cells if c.cell_type == "code"]
+
+    assert shown(again) == shown(saved)
+    assert any("Home Conditions Tool" in (h or "") for cell in shown(again) for h in cell)
