@@ -91,7 +91,95 @@ def partner_first_screen(data: RoundData, partner: str) -> str:
         ("Partners in the round", str(_partners_in_round(data))),
     ]
     return (fr.heading("About this report", 2) + fr.definition_list(facts)
-            + _left_out(data, partner) + _publish_note(data) + _contents(SECTIONS_PARTNER))
+            + _left_out(data, partner) + _publish_note(data)
+            + _glance(partner_glance(data, partner)) + _contents(SECTIONS_PARTNER))
+
+
+def _score_words(name: str, score: float, band: str | None) -> str:
+    return f"{name}, {fr.round_half_up(score, 1):.1f} ({band})"
+
+
+def _best_and_worst(rows: pd.DataFrame, prefix: str) -> list[str]:
+    """'Strongest ...; weakest ...' from rows with Measure, Score and Band (first on ties)."""
+    rows = rows.dropna(subset=["Score"])
+    if rows.empty:
+        return []
+    best = rows.loc[rows["Score"].idxmax()]
+    worst = rows.loc[rows["Score"].idxmin()]
+    if len(rows) == 1:
+        return [f"{prefix}: {_score_words(best['Measure'], best['Score'], best['Band'])}."]
+    return [f"{prefix}: {_score_words(best['Measure'], best['Score'], best['Band'])}. "
+            f"Weakest: {_score_words(worst['Measure'], worst['Score'], worst['Band'])}."]
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def partner_glance(data: RoundData, partner: str) -> list[str]:
+    """Plain sentences for the first screen: the partner's strongest and weakest measures,
+    against the partnership and the last round, and the cases needing a look. In publishing
+    mode, figures resting on 1 to 5 cases and case counts are left out."""
+    hl = agg.headline(data.scored, data.profile, partner, data.history, data.figures)
+    if publishing(data):
+        hl = hl[~hl["Cases scored"].map(pub.is_low)]
+        if hl.empty:
+            return ["Every figure for this partner rests on 1 to 5 cases, so none is given "
+                    "in publishing mode."]
+    out = _best_and_worst(hl, "Strongest measure")
+    diff = hl["Difference"].dropna().map(lambda v: fr.round_half_up(v, 1))
+    if len(diff):
+        out.append(f"Above the partnership on {int((diff > 0).sum())} of {len(diff)} measures, "
+                   f"below on {int((diff < 0).sum())}, level on {int((diff == 0).sum())}.")
+    if "Change since last round" in hl:
+        ch = hl["Change since last round"].dropna().map(lambda v: fr.round_half_up(v, 1))
+        if len(ch):
+            last = sorted(data.history["round"].unique())[-1]
+            out.append(f"Since {last}: up on {int((ch > 0).sum())} measures, down on "
+                       f"{int((ch < 0).sum())}, level on {int((ch == 0).sum())}.")
+    if not publishing(data):
+        mine = data.partner_slice(partner)
+        drift = int((mine["drift_plan_long"] | mine["drift_review_overdue"]).sum())
+        out.append(f"{_count(int(mine['moderation_flag'].sum()), 'case', 'cases')} flagged "
+                   f"for moderation; {_count(drift, 'case', 'cases')} with a drift flag.")
+    return out
+
+
+def partnership_glance(data: RoundData) -> list[str]:
+    """Plain sentences for the partnership's first screen: strongest and weakest measures,
+    partners with a measure in the lowest band, shared areas for improvement, and (outside
+    publishing mode) cases where partners disagree or that need moderation."""
+    f = _figures(data)
+    profile = data.profile
+    allp = f[f["partner"] == agg.PARTNERSHIP].rename(
+        columns={"measure_name": "Measure", "mean": "Score", "band": "Band"})
+    out = _best_and_worst(allp, "Strongest measure across partners")
+    parts = f[f["partner"] != agg.PARTNERSHIP]
+    if publishing(data):
+        parts = parts[~parts["cases_scored"].map(pub.is_low)]
+    lowest = profile.band_names[-1]
+    low = [p for p in dict.fromkeys(parts["partner"]) if (parts[(parts["partner"] == p)]
+                                                          ["band"] == lowest).any()]
+    out.append(f"Partners with a measure in the lowest band ({lowest}): "
+               + (", ".join(low) if low else "none") + ".")
+    th = agg.themes(data.scored, profile)
+    weak = th[th["Theme"] == agg.SHARED_WEAKNESS]
+    if len(weak):
+        items = [f"{r['Criterion']} ({r['Question']})" for _, r in weak.head(3).iterrows()]
+        more = f", and {len(weak) - 3} more" if len(weak) > 3 else ""
+        out.append("Shared areas for improvement: " + "; ".join(items) + more + ".")
+    else:
+        out.append("No shared area for improvement this round.")
+    if not publishing(data):
+        apart = int(agg.cases_apart(data.scored, profile)["Case"].nunique())
+        flagged = int(data.scored["moderation_flag"].sum())
+        out.append(f"{_count(apart, 'case', 'cases')} where partners are two or more bands "
+                   f"apart; {_count(flagged, 'audit', 'audits')} flagged for moderation.")
+    return out
+
+
+def _glance(sentences: list[str]) -> str:
+    return (fr.heading("At a glance", 2, "glance") + fr.bullet_list(sentences)) if sentences else ""
 
 
 def _figures(data: RoundData) -> pd.DataFrame:
@@ -347,7 +435,8 @@ def partnership_first_screen(data: RoundData) -> str:
         ("Case and partner rows scored", str(len(s))),
     ]
     return (fr.heading("About this report", 2) + fr.definition_list(facts)
-            + _left_out(data, None) + _publish_note(data) + _contents(SECTIONS_PARTNERSHIP))
+            + _left_out(data, None) + _publish_note(data)
+            + _glance(partnership_glance(data)) + _contents(SECTIONS_PARTNERSHIP))
 
 
 def heatmap_table(data: RoundData, links: dict[str, str] | None = None) -> str:

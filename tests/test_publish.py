@@ -87,3 +87,15 @@ def test_tools_used_counts_are_suppressed(published):
     rows = {r[0]: r for r in wb["Tools used"].iter_rows(values_only=True)}
     hct = rows["Partner"].index("Home Conditions Tool")
     assert rows["Cheshire Police"][hct] == "c" and rows["Partnership"][hct] == "c"
+
+
+def test_at_a_glance_leaves_out_low_numbers_and_case_counts(published):
+    police = page_text((published / "partner-cheshire-police.html").read_text(encoding="utf-8"))
+    glance = police.split("At a glance", 1)[1].split("Contents", 1)[0]
+    assert "Strongest" not in glance and "moderation" not in glance  # every figure rests on 3
+    assert "Every figure for this partner rests on 1 to 5 cases" in glance
+    hv = page_text((published / "partner-health-visiting.html").read_text(encoding="utf-8"))
+    assert "Weakest: Tool use, 33.3 (Inadequate)." in hv
+    allp = page_text((published / "partnership.html").read_text(encoding="utf-8"))
+    assert "Partners with a measure in the lowest band (Inadequate): Health Visiting." in allp
+    assert "flagged for moderation" not in allp.split("Contents", 1)[0]
