@@ -34,6 +34,15 @@ from traitlets import default
 KERNEL_NAME = "qa-audit-round"
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (a container's or ``taskset``'s limit, where
+    ``os.cpu_count`` would give the whole machine's): the default number of workers."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
 class IPCKernelManager(AsyncKernelManager):
     """A kernel manager whose kernels listen on IPC sockets beside their connection file."""
 

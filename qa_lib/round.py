@@ -28,7 +28,7 @@ from qa_lib import aggregate as agg
 from qa_lib import fragments as fr
 from qa_lib.excel_summary import summary_views, write_summary
 from qa_lib.excel_template import slugify
-from qa_lib.execute import Job, own_kernel, run_jobs
+from qa_lib.execute import Job, own_kernel, run_jobs, usable_cores
 from qa_lib.ingest import read_returns
 from qa_lib.manifest import Timer, build_manifest, write_manifest
 from qa_lib.problems import problems_frame
@@ -172,7 +172,7 @@ def run_round(profile: Profile | str, round_id: str, inputs: Path | str, out: Pa
               notebook_dir: Path | str | None = None) -> RoundResult:
     """Run a whole round. Never overwrites: the round folder is created at the end."""
     t_start = time.perf_counter()
-    jobs = jobs or os.cpu_count() or 1
+    jobs = jobs or usable_cores()
     started = dt.datetime.now().isoformat(timespec="seconds")
     profile = profile if isinstance(profile, Profile) else load_profile(profile)
     inputs, out = Path(inputs), Path(out)

@@ -59,3 +59,15 @@ def test_missing_inputs_folder(tmp_path, capsys):
     assert main(["run", "--profile", "halton", "--round", "R1", "--inputs",
                  str(tmp_path / "nope"), "--out", str(tmp_path)]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_default_workers_follow_the_cores_this_process_may_use():
+    # a container or taskset limit, not the whole machine's core count
+    import subprocess
+    import sys
+
+    code = ("import os; os.sched_setaffinity(0, {0}); "
+            "from qa_lib.execute import usable_cores; print(usable_cores())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "1"
