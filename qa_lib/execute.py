@@ -146,6 +146,16 @@ def execute_notebook(src: Path, dst: Path, parameters: dict, kernel: str,
                         resources={"metadata": {"path": str(dst.parent)}}, **extra)
 
 
+# Run in a warm kernel before each notebook: remove every name a notebook can have set (not
+# IPython's own, which it hides, and not the underscore names of its output history).
+CLEAR_NAMES = """\
+for _qa_name in [n for n in list(globals())
+                 if not n.startswith("_") and n not in get_ipython().user_ns_hidden]:
+    del globals()[_qa_name]
+globals().pop("_qa_name", None)
+"""
+
+
 class WarmKernels:
     """One kernel per worker thread, started on first use and reused for that worker's next
     notebooks, its names cleared before each (:meth:`clean`), so a reused kernel gives the same
@@ -179,13 +189,13 @@ class WarmKernels:
         return warm[0], warm[1]
 
     def clean(self) -> tuple[AsyncKernelManager, AsyncKernelClient]:
-        """This worker's kernel and client with every name the previous notebook set cleared
-        (IPython's ``%reset -f``), so a notebook never silently uses a name left over from
-        another partner's; the imported modules stay loaded, which is what makes a warm
-        kernel quick."""
+        """This worker's kernel and client with every name the previous notebook set removed,
+        so a notebook never silently uses a name left over from another partner's; imported
+        modules stay loaded, which is what makes a warm kernel quick. (IPython's ``%reset
+        -f`` does the same but also runs a full garbage collection: 44 ms against 4 ms.)"""
         km, kc = self.get()
         reply = run_sync(kc.execute_interactive)(
-            "%reset -f", silent=True, store_history=False, output_hook=lambda msg: None,
+            CLEAR_NAMES, silent=True, store_history=False, output_hook=lambda msg: None,
             timeout=60)
         if reply["content"].get("status") != "ok":
             raise RuntimeError("the kernel could not be cleared for the next notebook")
