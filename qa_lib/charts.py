@@ -59,6 +59,26 @@ def _fmt(v: float) -> str:
     return "not scored" if v is None or np.isnan(v) else f"{v:.0f}"
 
 
+PARTNERSHIP_STYLE = {"hatch": "//", "edgecolor": "white"}  # told apart by pattern too
+
+
+def _labelled_bars(ax, y: np.ndarray, series: list[tuple[np.ndarray, str, str, dict]],
+                   suffix: str = "") -> None:
+    """Horizontal bars at ``y``, one set per (values, label, colour, style), side by side
+    when there are two (with a legend above), each bar labelled with its value."""
+    two = len(series) == 2
+    for k, (values, label, colour, style) in enumerate(series):
+        yy = y + (0.2 - 0.4 * k if two else 0)
+        ax.barh(yy, np.nan_to_num(values), height=0.38 if two else 0.6, color=colour,
+                label=label, **style)
+        for yv, v in zip(yy, values, strict=True):
+            ax.text((0 if np.isnan(v) else v) + 1, yv,
+                    _fmt(v) + ("" if np.isnan(v) else suffix), va="center", fontsize=9)
+    if two:
+        ax.legend(loc="lower right", fontsize=8, frameon=False, bbox_to_anchor=(1, 1.02),
+                  ncol=2)
+
+
 def measure_comparison(hl: pd.DataFrame, partner: str, profile: Profile) -> Chart:
     """Horizontal bars: the partner's score against the partnership's on each measure."""
     names = hl["Measure"].tolist()[::-1]
@@ -66,19 +86,13 @@ def measure_comparison(hl: pd.DataFrame, partner: str, profile: Profile) -> Char
     allp = hl["Partnership score"].to_numpy(dtype=float)[::-1]
     y = np.arange(len(names))
     fig, ax = _subplots(figsize=(7.5, 0.65 * len(names) + 1.2))
-    ax.barh(y + 0.2, np.nan_to_num(mine), height=0.38, color=PARTNER_COLOUR, label=partner)
-    ax.barh(y - 0.2, np.nan_to_num(allp), height=0.38, color=PARTNERSHIP_COLOUR,
-            label="Partnership", hatch="//", edgecolor="white")
-    for yy, v in zip(y + 0.2, mine, strict=True):
-        ax.text((0 if np.isnan(v) else v) + 1, yy, _fmt(v), va="center", fontsize=9)
-    for yy, v in zip(y - 0.2, allp, strict=True):
-        ax.text((0 if np.isnan(v) else v) + 1, yy, _fmt(v), va="center", fontsize=9)
+    _labelled_bars(ax, y, [(mine, partner, PARTNER_COLOUR, {}),
+                           (allp, "Partnership", PARTNERSHIP_COLOUR, PARTNERSHIP_STYLE)])
     for b in profile.model.bands[:-1]:
         ax.axvline(b.min, color="#555555", lw=0.8, ls=":")
     ax.set_yticks(y, names)
     ax.set_xlim(0, 108)
     ax.set_xlabel("Mean measure score (0 to 100)")
-    ax.legend(loc="lower right", fontsize=8, frameon=False, bbox_to_anchor=(1, 1.02), ncol=2)
     parts = [f"{n}: {_fmt(m)} against {_fmt(p)}" for n, m, p in
              zip(hl["Measure"], hl["Score"], hl["Partnership score"], strict=True)]
     alt = (f"Bar chart of mean scores by measure, {partner} against the partnership. "
@@ -95,24 +109,15 @@ def tools_chart(tu: pd.DataFrame, who: str) -> Chart:
     y = np.arange(len(names))
     both = "Partnership % of audits" in tu
     fig, ax = _subplots(figsize=(7.5, (0.65 if both else 0.45) * len(names) + 1.2))
-    series = [(tu["% of audits"], who, PARTNER_COLOUR, None)]
+    series = [(tu["% of audits"].to_numpy(dtype=float)[::-1], who, PARTNER_COLOUR,
+               {"edgecolor": "white"})]
     if both:
-        series.append((tu["Partnership % of audits"], "Partnership", PARTNERSHIP_COLOUR, "//"))
-    height = 0.38 if both else 0.6
-    for k, (vals, label, colour, hatch) in enumerate(series):
-        v = vals.to_numpy(dtype=float)[::-1]
-        yy = y + (0.2 - 0.4 * k if both else 0)
-        ax.barh(yy, np.nan_to_num(v), height=height, color=colour, label=label, hatch=hatch,
-                edgecolor="white")
-        for yv, x in zip(yy, v, strict=True):
-            ax.text((0 if np.isnan(x) else x) + 1, yv, _fmt(x) + ("" if np.isnan(x) else "%"),
-                    va="center", fontsize=9)
+        series.append((tu["Partnership % of audits"].to_numpy(dtype=float)[::-1],
+                       "Partnership", PARTNERSHIP_COLOUR, PARTNERSHIP_STYLE))
+    _labelled_bars(ax, y, series, suffix="%")
     ax.set_yticks(y, names)
     ax.set_xlim(0, 110)
     ax.set_xlabel("Share of audits (%)")
-    if both:
-        ax.legend(loc="lower right", fontsize=8, frameon=False, bbox_to_anchor=(1, 1.02),
-                  ncol=2)
     parts = [f"{t}: {_fmt(r['% of audits'])}%"
              + (f" against {_fmt(r['Partnership % of audits'])}%" if both else "")
              for t, r in tu.iterrows()]
