@@ -35,14 +35,20 @@ def _good_or_better(profile: Profile) -> set[str]:
     return set(names[: max(1, len(names) - 2)])  # Outstanding and Good in the default bands
 
 
+def partner_order(partners: pd.Series, profile: Profile) -> list[str]:
+    """The partners present, in the profile's order, then any others alphabetically."""
+    present = set(partners.dropna())
+    return ([p for p in profile.partners if p in present]
+            + sorted(present - set(profile.partners)))
+
+
 def measure_figures(scored: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     """Per partner and per measure, and for the whole partnership: cases scored, mean,
     median, % Good or better, band of the mean, low-number marker."""
     good = _good_or_better(profile)
     rows = []
-    present = set(scored["partner"].dropna())
-    order = [p for p in profile.partners if p in present] + sorted(present - set(profile.partners))
-    groups = [(p, scored[scored["partner"] == p]) for p in order] + [(PARTNERSHIP, scored)]
+    groups = [(p, scored[scored["partner"] == p]) for p in partner_order(scored["partner"], profile)]
+    groups.append((PARTNERSHIP, scored))
     for who, g in groups:
         for m in profile.measures:
             s = g[score_col(m.key)].dropna()
@@ -203,9 +209,8 @@ def tool_counts(scored: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     text = scored[col].astype(object)
     named = text.where(text.notna() & (text.astype(str).str.strip() != ""), NO_TOOL)
     counts = pd.crosstab(named, scored["partner"]).reindex(index=names, fill_value=0)
-    order = [p for p in profile.partners if p in counts.columns]
-    order += sorted(c for c in counts.columns if c not in order)
-    counts = counts.reindex(columns=order, fill_value=0).astype(int)
+    counts = counts.reindex(columns=partner_order(scored["partner"], profile),
+                            fill_value=0).astype(int)
     counts[PARTNERSHIP] = counts.sum(axis=1)
     counts.columns.name = None
     return counts
