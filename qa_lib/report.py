@@ -158,8 +158,7 @@ def partnership_glance(data: RoundData) -> list[str]:
     if publishing(data):
         parts = parts[~parts["cases_scored"].map(pub.is_low)]
     lowest = profile.band_names[-1]
-    low = [p for p in dict.fromkeys(parts["partner"]) if (parts[(parts["partner"] == p)]
-                                                          ["band"] == lowest).any()]
+    low = list(dict.fromkeys(parts.loc[parts["band"] == lowest, "partner"]))
     out.append(f"Partners with a measure in the lowest band ({lowest}): "
                + (", ".join(low) if low else "none") + ".")
     th = agg.themes(data.scored, profile)
