@@ -415,11 +415,13 @@ def narrative(scored: pd.DataFrame, column: str, partner: str | None = None) -> 
 
 
 def trend(history: pd.DataFrame, scored: pd.DataFrame, profile: Profile, round_id: str,
-          partner: str | None = None, value: str = "mean") -> pd.DataFrame:
+          partner: str | None = None, value: str = "mean",
+          figures: pd.DataFrame | None = None) -> pd.DataFrame:
     """Measures (rows) by rounds (columns): the partner's (or partnership's) mean score in each
-    earlier round and this one, and the change since the last round."""
+    earlier round and this one, and the change since the last round. ``figures``, when
+    already computed for the round, saves computing them again."""
     who = partner or PARTNERSHIP
-    now = measure_figures(scored, profile)
+    now = figures if figures is not None and len(figures) else measure_figures(scored, profile)
     now = now[now["partner"] == who].set_index("measure")[value]
     out = pd.DataFrame(index=[m.key for m in profile.measures])
     if len(history):

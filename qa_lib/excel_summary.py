@@ -99,13 +99,13 @@ def summary_views(data, publish: bool = False) -> dict[str, View]:
     crit = pd.concat([agg.criteria_breakdown(s, profile, p).assign(Partner=p) for p in partners]
                      + [agg.criteria_breakdown(s, profile).assign(Partner=agg.PARTNERSHIP)],
                      ignore_index=True).drop(columns=["measure"])
-    figures = agg.measure_figures(s, profile)
+    figures = data.figures  # written once by the round
     mf = figures.drop(columns=["measure"])
     hm = agg.heatmap(s, profile, figures=figures)
     tl = agg.timeliness(s, profile).drop(columns=["unit", "limit_value"])
     dq = agg.data_quality(s, profile, data.problems, data.excluded)
     measures = tuple(m.name for m in profile.measures)
-    tools = agg.tool_counts(s, profile).T
+    tools = data.tools.T
     tools.index.name = "Partner"
     views: dict[str, View] = {}
     if publish:
@@ -131,8 +131,8 @@ def summary_views(data, publish: bool = False) -> dict[str, View]:
     th = agg.themes(s, profile)
     views["Themes"] = (th.drop(columns=["Partnership % met"]) if publish else th, (), False)
     if len(data.history):
-        tr = pd.concat([agg.trend(data.history, s, profile, data.round_id, p).assign(Partner=p)
-                        for p in [*partners, None]])
+        tr = pd.concat([agg.trend(data.history, s, profile, data.round_id, p, figures=figures)
+                        .assign(Partner=p) for p in [*partners, None]])
         tr["Partner"] = tr["Partner"].fillna(agg.PARTNERSHIP)
         if not publish:
             views["Trend"] = (tr.reset_index(), (), False)

@@ -149,7 +149,7 @@ def partnership_glance(data: RoundData) -> list[str]:
     """Plain sentences for the partnership's first screen: strongest and weakest measures,
     partners with a measure in the lowest band, shared areas for improvement, and (outside
     publishing mode) cases where partners disagree or that need moderation."""
-    f = _figures(data)
+    f = data.figures
     profile = data.profile
     allp = f[f["partner"] == agg.PARTNERSHIP].rename(
         columns={"measure_name": "Measure", "mean": "Score", "band": "Band"})
@@ -181,16 +181,8 @@ def _glance(sentences: list[str]) -> str:
     return (fr.heading("At a glance", 2, "glance") + fr.bullet_list(sentences)) if sentences else ""
 
 
-def _figures(data: RoundData) -> pd.DataFrame:
-    """Every partner's and the partnership's measure figures: written once by the round
-    (older round folders: computed here)."""
-    if len(data.figures):
-        return data.figures
-    return agg.measure_figures(data.scored, data.profile)
-
-
 def _partners_in_round(data: RoundData) -> int:
-    f = _figures(data)
+    f = data.figures
     return int(f.loc[f["partner"] != agg.PARTNERSHIP, "partner"].nunique())
 
 
@@ -440,7 +432,7 @@ def partnership_first_screen(data: RoundData) -> str:
 
 def heatmap_table(data: RoundData, links: dict[str, str] | None = None) -> str:
     """Mean score and band by partner and measure, as a table (partner names optionally linked)."""
-    f = _figures(data)
+    f = data.figures
     hm = agg.heatmap(data.scored, data.profile, figures=f)
     cells = hm.astype(object)
     n = agg.heatmap(data.scored, data.profile, value="cases_scored", figures=f)
@@ -461,7 +453,7 @@ def heatmap_table(data: RoundData, links: dict[str, str] | None = None) -> str:
 
 def heatmap_section(data: RoundData) -> str:
     """Heatmap of partners by measure, with the same figures as a table."""
-    f = _figures(data)
+    f = data.figures
     hm = agg.heatmap(data.scored, data.profile, figures=f)
     if publishing(data):  # figures resting on 1 to 5 cases are not drawn
         n = agg.heatmap(data.scored, data.profile, value="cases_scored", figures=f)
@@ -472,7 +464,7 @@ def heatmap_section(data: RoundData) -> str:
 
 def partnership_measures(data: RoundData) -> str:
     """Per partner and measure: cases scored, mean, median, % Good or better, band."""
-    f = _figures(data)
+    f = data.figures
     f = f.rename(columns={"partner": "Partner", "measure_name": "Measure",
                           "cases_scored": "Cases scored", "mean": "Mean", "median": "Median",
                           "pct_good_or_better": "% Good or better", "band": "Band of mean"})
@@ -601,10 +593,12 @@ def trend_section(data: RoundData, partner: str | None) -> str:
         out.append(fr.paragraph("This is the first round of this profile in the reports folder, "
                                 "so there is no trend yet."))
         return "".join(out)
-    tr = agg.trend(data.history, data.scored, data.profile, data.round_id, partner)
+    tr = agg.trend(data.history, data.scored, data.profile, data.round_id, partner,
+                   figures=data.figures)
     if publishing(data):
         n = agg.trend(data.history, data.scored, data.profile, data.round_id, partner,
-                      value="cases_scored").drop(columns=["Change since last round"])
+                      value="cases_scored", figures=data.figures)
+        n = n.drop(columns=["Change since last round"])
         low = n.map(pub.is_low)
         tr = tr.mask(low.reindex(columns=tr.columns, fill_value=False))
         tr.loc[low.iloc[:, -2:].any(axis=1) if low.shape[1] > 1 else low.any(axis=1),

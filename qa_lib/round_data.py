@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from qa_lib import aggregate as agg
 from qa_lib.profile import Profile, load_profile
 
 DATA_DIR = "data"
@@ -78,8 +79,15 @@ def load_round(folder: Path | str, partner: str | None = None) -> RoundData:
     optional = {name: pd.read_parquet(d / f"{name}.parquet") if (d / f"{name}.parquet").exists()
                 else pd.DataFrame() for name in ("history", "last_actions", "figures", "tools")}
     filters = [("partner", "==", partner)] if partner else None
+    scored = pd.read_parquet(d / "scored.parquet", filters=filters)
+    # a round folder from before figures.parquet or tools.parquet: computed from the rows
+    # loaded (the partnership's tool counts only when every partner's rows are)
+    if not len(optional["figures"]) and len(scored):
+        optional["figures"] = agg.measure_figures(scored, profile)
+    if not len(optional["tools"]) and partner is None:
+        optional["tools"] = agg.tool_counts(scored, profile)
     return RoundData(
-        scored=pd.read_parquet(d / "scored.parquet", filters=filters),
+        scored=scored,
         partner=partner,
         problems=pd.read_parquet(d / "problems.parquet"),
         excluded=pd.read_parquet(d / "excluded.parquet"),
