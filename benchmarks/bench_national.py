@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import resource
 import statistics
 import tempfile
@@ -30,6 +29,7 @@ from openpyxl import Workbook
 from machine import machine
 from qa_lib import aggregate as agg
 from qa_lib import ingest
+from qa_lib.execute import usable_cores
 from qa_lib.profile import load_profile
 from qa_lib.score import score
 from qa_lib.validate import validate
@@ -108,7 +108,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     a = ap.parse_args()
     profile = load_profile("halton")
-    cores = os.cpu_count() or 1
+    cores = usable_cores()
     partners = list(profile.partners)[: a.partners]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "books"

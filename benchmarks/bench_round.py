@@ -34,7 +34,7 @@ import pandas as pd
 from jupyter_client.manager import KernelManager
 
 from machine import machine
-from qa_lib.execute import own_kernel
+from qa_lib.execute import own_kernel, usable_cores
 from qa_lib.profile import load_profile
 from qa_lib.round import NOTEBOOK_DIR, run_round
 from qa_lib.synthetic import make_demo_returns
@@ -108,7 +108,7 @@ def main() -> None:
     a = ap.parse_args()
     profile = load_profile(a.profile)
     partners = list(profile.partners)[: a.partners]
-    cores = os.cpu_count() or 1
+    cores = usable_cores()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         returns = tmp / "returns"

@@ -2,8 +2,10 @@
 
 import os
 
+from qa_lib.execute import usable_cores
+
 
 def machine() -> str:
-    """Cores and memory, e.g. '2 cores, 24 GiB'."""
+    """Cores this process may use (as a round counts them) and memory, e.g. '2 cores, 24 GiB'."""
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} cores, {mem:.0f} GiB"
+    return f"{usable_cores()} cores, {mem:.0f} GiB"
