@@ -20,11 +20,17 @@ venv: $(STAMP)
 
 # The accessibility and offline tests drive Debian's chromium with Playwright (never a
 # downloaded browser) and inject axe-core from npm. Installed once; later runs skip.
+# As root apt-get runs directly; otherwise through sudo; with neither, a clear message.
+# `env` carries DEBIAN_FRONTEND whether or not sudo stands in front of apt-get.
 browser: $(AXE)
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "Installing Debian's chromium (once)..."; \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; \
+	  elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; \
+	  else echo "make browser: chromium is not installed, and installing it needs root or sudo." >&2; \
+	       echo "Ask an administrator to run: apt-get install chromium" >&2; exit 1; fi; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 $(AXE): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
