@@ -27,12 +27,12 @@ import pandas as pd
 from openpyxl import Workbook
 
 from machine import machine
-from qa_lib import aggregate as agg
-from qa_lib import ingest
-from qa_lib.execute import usable_cores
-from qa_lib.profile import load_profile
-from qa_lib.score import score
-from qa_lib.validate import validate
+from qa_lib.checks.rules import validate
+from qa_lib.ingest import returns as ingest
+from qa_lib.profile.schema import load_profile
+from qa_lib.run.execute import usable_cores
+from qa_lib.scoring import aggregate as agg
+from qa_lib.scoring.score import score
 
 TODAY = dt.date(2026, 11, 2)
 ANSWERS = ["Yes", "Yes", "Partly", "No", None]

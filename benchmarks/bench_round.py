@@ -34,10 +34,10 @@ import pandas as pd
 from jupyter_client.manager import KernelManager
 
 from machine import machine
-from qa_lib.execute import own_kernel, usable_cores
-from qa_lib.profile import load_profile
-from qa_lib.round import NOTEBOOK_DIR, run_round
-from qa_lib.synthetic import make_demo_returns
+from qa_lib.profile.schema import load_profile
+from qa_lib.run.execute import own_kernel, usable_cores
+from qa_lib.run.round import NOTEBOOK_DIR, run_round
+from qa_lib.run.synthetic import make_demo_returns
 
 TODAY = dt.date(2026, 10, 30)
 BIN = Path(sys.executable).parent

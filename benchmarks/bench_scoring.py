@@ -19,11 +19,11 @@ from pathlib import Path
 import pandas as pd
 
 from machine import machine
-from qa_lib import ingest
-from qa_lib.profile import load_profile
-from qa_lib.score import score
-from qa_lib.synthetic import make_demo_returns
-from qa_lib.validate import validate
+from qa_lib.checks.rules import validate
+from qa_lib.ingest import returns as ingest
+from qa_lib.profile.schema import load_profile
+from qa_lib.run.synthetic import make_demo_returns
+from qa_lib.scoring.score import score
 
 
 def raw_table(profile, rows: int) -> pd.DataFrame:

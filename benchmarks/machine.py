@@ -2,7 +2,7 @@
 
 import os
 
-from qa_lib.execute import usable_cores
+from qa_lib.run.execute import usable_cores
 
 
 def machine() -> str:

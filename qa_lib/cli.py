@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from qa_lib import __version__
-from qa_lib.excel_template import template_name, write_template
-from qa_lib.profile import ProfileError, available_profiles, load_profile
+from qa_lib.profile.audit_tool import template_name, write_template
+from qa_lib.profile.schema import ProfileError, available_profiles, load_profile
 
 
 def _date(s: str) -> dt.date:
@@ -83,7 +83,7 @@ def _summary_line(res) -> str:
 
 
 def _cmd_run(a) -> int:
-    from qa_lib.round import run_round
+    from qa_lib.run.round import run_round
 
     res = run_round(a.profile, a.round, a.inputs, a.out, allow_partial=a.allow_partial,
                     force=a.force, today=a.today, publish=a.publish, jobs=a.jobs)
@@ -108,8 +108,8 @@ def _report(res) -> int:
 
 
 def _cmd_validate(a) -> int:
-    from qa_lib.round import validate_only
-    from qa_lib.validation_report import validation_summary
+    from qa_lib.report.validation_report import validation_summary
+    from qa_lib.run.round import validate_only
 
     v = validate_only(a.profile, a.inputs, a.today)
     print(validation_summary(v))
@@ -119,8 +119,8 @@ def _cmd_validate(a) -> int:
 def _cmd_demo(a) -> int:
     import shutil
 
-    from qa_lib.round import run_round
-    from qa_lib.synthetic import demo_rounds
+    from qa_lib.run.round import run_round
+    from qa_lib.run.synthetic import demo_rounds
 
     profile = load_profile(a.profile)
     returns = Path(a.returns) / profile.name
@@ -155,7 +155,7 @@ def _cmd_profiles(a) -> int:
 
 
 def _cmd_rules(a) -> int:
-    from qa_lib.validate import catalogue
+    from qa_lib.checks.rules import catalogue
 
     for r in catalogue().itertuples(index=False):
         print(f"{r.code}  {r.severity:<5}  {r.check}")
@@ -165,7 +165,7 @@ def _cmd_rules(a) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``qa-audit``; returns the exit code."""
     a = _parser().parse_args(argv)
-    from qa_lib.round import RoundError
+    from qa_lib.run.round import RoundError
 
     handlers = {"template": _cmd_template, "run": _cmd_run, "validate": _cmd_validate,
                 "demo": _cmd_demo, "profiles": _cmd_profiles, "rules": _cmd_rules}

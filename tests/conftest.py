@@ -10,8 +10,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from qa_lib.excel_template import slugify, write_template
-from qa_lib.profile import Profile, load_profile
+from qa_lib.profile.audit_tool import slugify, write_template
+from qa_lib.profile.schema import Profile, load_profile
 
 pytest_plugins = ["browser"]  # the `browser` fixture (Debian's chromium via Playwright)
 
@@ -90,8 +90,8 @@ def page_text(html: str) -> str:
 
 def validate_folder(folder: Path, profile: Profile):
     """Read and validate a folder of returns as a round would (reference date TODAY)."""
-    from qa_lib.ingest import read_returns
-    from qa_lib.validate import validate
+    from qa_lib.checks.rules import validate
+    from qa_lib.ingest.returns import read_returns
 
     return validate(read_returns(folder, profile), profile, TODAY)
 

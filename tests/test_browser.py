@@ -8,9 +8,9 @@ import openpyxl
 import pytest
 
 from browser import axe_violations, open_offline
-from qa_lib.profile import load_profile
-from qa_lib.round import run_round
-from qa_lib.synthetic import make_demo_returns
+from qa_lib.profile.schema import load_profile
+from qa_lib.run.round import run_round
+from qa_lib.run.synthetic import make_demo_returns
 
 TODAY_DEMO = dt.date(2026, 10, 30)
 

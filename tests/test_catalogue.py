@@ -30,9 +30,9 @@ from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 
 from conftest import TODAY, base_row, letter_of, validate_folder, write_return
-from qa_lib.ingest import read_returns
-from qa_lib.problems import ERROR, NOTE, Problem
-from qa_lib.validate import Validated, validate
+from qa_lib.checks.rules import Validated, validate
+from qa_lib.common.problems import ERROR, NOTE, Problem
+from qa_lib.ingest.returns import read_returns
 
 # --------------------------------------------------------------------------- helpers
 

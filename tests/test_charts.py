@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from qa_lib.charts import band_grid
+from qa_lib.report.charts import band_grid
 
 
 def test_heatmap_colour_follows_the_band_word(halton):

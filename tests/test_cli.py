@@ -67,7 +67,7 @@ def test_default_workers_follow_the_cores_this_process_may_use():
     import sys
 
     code = ("import os; os.sched_setaffinity(0, {0}); "
-            "from qa_lib.execute import usable_cores; print(usable_cores())")
+            "from qa_lib.run.execute import usable_cores; print(usable_cores())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "1"

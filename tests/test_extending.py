@@ -12,15 +12,15 @@ import pytest
 import yaml
 
 from conftest import TODAY, base_row, write_return
-from qa_lib.computed import REGISTRY
-from qa_lib.profile import Rule, load_profile
-from qa_lib.round import run_round
+from qa_lib.profile.computed import REGISTRY
+from qa_lib.profile.schema import Rule, load_profile
+from qa_lib.run.round import run_round
 
 RULES_PY = textwrap.dedent('''
     import numpy as np
     import pandas as pd
 
-    from qa_lib.computed import Outcome, register
+    from qa_lib.profile.computed import Outcome, register
 
 
     @register("attendance_at_least")

@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from conftest import TODAY
-from qa_lib.ingest import read_returns
-from qa_lib.profile import load_profile
-from qa_lib.score import measure_columns, score
-from qa_lib.validate import catalogue, validate
+from qa_lib.checks.rules import catalogue, validate
+from qa_lib.ingest.returns import read_returns
+from qa_lib.profile.schema import load_profile
+from qa_lib.scoring.score import measure_columns, score
 
 HALTON = load_profile("halton")
 KEYS = [c.key for c in HALTON.columns]

@@ -4,7 +4,7 @@ import math
 
 import pandas as pd
 
-from qa_lib.aggregate import distance_travelled
+from qa_lib.scoring.aggregate import distance_travelled
 
 
 def test_distance_travelled_by_hand():

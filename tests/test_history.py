@@ -8,7 +8,7 @@ import re
 import pytest
 
 from conftest import TODAY, base_row, page_text, write_return
-from qa_lib.round import run_round
+from qa_lib.run.round import run_round
 
 TOOL = {"tool_name": "Home Conditions Tool"}
 

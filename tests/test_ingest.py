@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from conftest import base_row, write_return
-from qa_lib.ingest import PARALLEL_MIN_FILES, normalise_header, parse_answer, parse_date, read_returns
+from qa_lib.ingest.returns import PARALLEL_MIN_FILES, normalise_header, parse_answer, parse_date, read_returns
 
 D = dt.date
 

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from conftest import TODAY, base_row, write_return
-from qa_lib.redact import identifier_kind, nhs_number_valid, redact
-from qa_lib.round import run_round
+from qa_lib.common.personal_data import identifier_kind, nhs_number_valid, redact
+from qa_lib.run.round import run_round
 
 
 def nhs_numbers(n: int) -> list[str]:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from qa_lib.profile import ProfileError, load_profile
+from qa_lib.profile.schema import ProfileError, load_profile
 
 YN = ("Yes", "Partly", "No")
 YNA = ("Yes", "Partly", "No", "N/A")

@@ -19,13 +19,13 @@ import pytest
 import yaml
 
 from conftest import TODAY
-from qa_lib import computed
-from qa_lib.excel_template import write_template
-from qa_lib.ingest import read_returns
-from qa_lib.profile import Profile, Rule, available_profiles, load_profile
-from qa_lib.score import score
-from qa_lib.synthetic import make_demo_returns
-from qa_lib.validate import validate
+from qa_lib.checks.rules import validate
+from qa_lib.ingest.returns import read_returns
+from qa_lib.profile import computed
+from qa_lib.profile.audit_tool import write_template
+from qa_lib.profile.schema import Profile, Rule, available_profiles, load_profile
+from qa_lib.run.synthetic import make_demo_returns
+from qa_lib.scoring.score import score
 
 SHIPPED = available_profiles()
 EXPECTED = {"halton", "durham", "north-east-lincolnshire", "calderdale", "herefordshire"}

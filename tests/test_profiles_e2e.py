@@ -8,10 +8,10 @@ import re
 import pytest
 
 from conftest import assert_self_contained
-from qa_lib.excel_template import slugify
-from qa_lib.profile import available_profiles, load_profile
-from qa_lib.round import run_round
-from qa_lib.synthetic import make_demo_returns
+from qa_lib.profile.audit_tool import slugify
+from qa_lib.profile.schema import available_profiles, load_profile
+from qa_lib.run.round import run_round
+from qa_lib.run.synthetic import make_demo_returns
 
 TODAY = dt.date(2026, 10, 30)
 

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from conftest import TODAY, base_row, page_text, write_return
-from qa_lib import publish as pub
-from qa_lib.round import run_round
+from qa_lib.report import publish as pub
+from qa_lib.run.round import run_round
 
 ALL = ("TU1", "TU2", "TU3", "TU4", "LE1", "LE2", "LE3", "LE4", "TJ1", "TJ2", "FB1", "FB2", "FB3",
        "IM1", "IM2")

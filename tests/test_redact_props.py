@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa_lib.redact import identifier_kind, identifier_kinds
+from qa_lib.common.personal_data import identifier_kind, identifier_kinds
 
 PIECES = st.sampled_from(["HAL", "Jack", "Smith", "jack", "0001", "943", "476", "5919",
                           "9434765919", "12", "03", "2015", "12032015", "-", " ", ".", "_", "@",

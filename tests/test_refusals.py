@@ -17,8 +17,8 @@ import pytest
 from openpyxl.utils import get_column_letter
 
 from conftest import TODAY, base_row, letter_of, validate_folder, write_return
-from qa_lib.problems import ERROR, NOTE, Problem
-from qa_lib.validate import Validated
+from qa_lib.checks.rules import Validated
+from qa_lib.common.problems import ERROR, NOTE, Problem
 
 NHS_NUMBER = "9434765919"  # passes the modulus-11 check digit
 

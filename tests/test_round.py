@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from conftest import TODAY, assert_self_contained, base_row, page_text, write_return
-from qa_lib.round import RoundError, run_round
+from qa_lib.run.round import RoundError, run_round
 
 ALL_YES = {k: "Yes" for k in ("TU1", "TU2", "TU3", "TU4", "LE1", "LE2", "LE3", "LE4", "TJ1", "TJ2",
                               "FB1", "FB2", "FB3", "IM1", "IM2")}
@@ -198,8 +198,8 @@ def test_strict_round_refused_and_partial_round_says_so(tmp_path, halton):
 def test_partner_notebook_reads_only_its_own_slice(round_dir, halton):
     import pandas as pd
 
-    from qa_lib import aggregate as agg
-    from qa_lib.round_data import load_round
+    from qa_lib.report.round_data import load_round
+    from qa_lib.scoring import aggregate as agg
 
     full = load_round(round_dir["folder"])
     mine = load_round(round_dir["folder"], partner="Cheshire Police")
@@ -234,7 +234,7 @@ def test_an_executed_notebook_reruns_alone_with_the_same_output(round_dir):
     import nbformat
     from nbclient import NotebookClient
 
-    from qa_lib.execute import IPCKernelManager, own_kernel
+    from qa_lib.run.execute import IPCKernelManager, own_kernel
 
     path = round_dir["folder"] / "notebooks" / "partner-cheshire-police.ipynb"
     saved = nbformat.read(path, as_version=4)

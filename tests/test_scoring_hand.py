@@ -24,9 +24,9 @@ import pandas as pd
 import pytest
 
 from conftest import TODAY, base_row, write_return
-from qa_lib.ingest import read_returns
-from qa_lib.score import score
-from qa_lib.validate import validate
+from qa_lib.checks.rules import validate
+from qa_lib.ingest.returns import read_returns
+from qa_lib.scoring.score import score
 
 D = dt.date
 POLICE = "Cheshire Police"

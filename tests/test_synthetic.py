@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 
 from conftest import TODAY
-from qa_lib import aggregate as agg
-from qa_lib.ingest import read_returns
-from qa_lib.score import score
-from qa_lib.synthetic import make_demo_returns
-from qa_lib.timescales import bank_holidays
-from qa_lib.validate import validate
+from qa_lib.checks.rules import validate
+from qa_lib.common.working_days import bank_holidays
+from qa_lib.ingest.returns import read_returns
+from qa_lib.run.synthetic import make_demo_returns
+from qa_lib.scoring import aggregate as agg
+from qa_lib.scoring.score import score
 
 
 @pytest.fixture(scope="module")

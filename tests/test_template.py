@@ -3,7 +3,7 @@
 import openpyxl
 import pytest
 
-from qa_lib.excel_template import write_template
+from qa_lib.profile.audit_tool import write_template
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from qa_lib import aggregate as agg
-from qa_lib.score import ANSWERED, MISSING, NA, credit_col, state_col
+from qa_lib.scoring import aggregate as agg
+from qa_lib.scoring.score import ANSWERED, MISSING, NA, credit_col, state_col
 
 PARTNERS = ["Cheshire Police"] * 4 + ["Health Visiting"] * 2 + ["Schools"] * 2
 CREDIT = {"Y": 1.0, "P": 0.5, "N": 0.0}
@@ -79,8 +79,8 @@ def test_no_tool_column_gives_an_empty_table(halton):
 
 
 def test_older_round_without_tool_counts_shows_the_partner_alone(halton):
-    from qa_lib.report import tools_section
-    from qa_lib.round_data import RoundData
+    from qa_lib.report.round_data import RoundData
+    from qa_lib.report.sections import tools_section
 
     t = pd.DataFrame({"partner": ["Schools", "Schools"],
                       "tool_name": ["Home Conditions Tool", None]})

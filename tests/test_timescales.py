@@ -5,7 +5,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from qa_lib.timescales import add_months, add_working_days, bank_holidays, working_days_between
+from qa_lib.common.working_days import add_months, add_working_days, bank_holidays, working_days_between
 
 
 @pytest.mark.parametrize(

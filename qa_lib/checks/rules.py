@@ -3,7 +3,7 @@
 Every rule is registered with :func:`rule`, which carries the code, the message,
 the fix and the fields it looks at, so the tool can print a catalogue
 (``qa-audit rules``). A rule returns :class:`Failure` masks over the table; the
-runner turns each failing cell into a :class:`~qa_lib.problems.Problem` with
+runner turns each failing cell into a :class:`~qa_lib.common.problems.Problem` with
 file, sheet, Excel row and column letter. A rule that crashes is reported as an
 error that stops the round: it is never counted as passed.
 """
@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from qa_lib.ingest import INGEST_CODES, Ingested
-from qa_lib.problems import ERROR, NOTE, Problem
-from qa_lib.profile import FREE_TEXT, Profile
-from qa_lib.redact import identifier_kind, identifier_kinds, redact
+from qa_lib.common.personal_data import identifier_kind, identifier_kinds, redact
+from qa_lib.common.problems import ERROR, NOTE, Problem
+from qa_lib.ingest.returns import INGEST_CODES, Ingested
+from qa_lib.profile.schema import FREE_TEXT, Profile
 
 PERSONAL_COLUMNS = ("case_ref", "auditor_role", *FREE_TEXT)
 
@@ -261,7 +261,7 @@ def _run_rule(r: Rule, t: pd.DataFrame, ctx: Context, ing: Ingested) -> list[Pro
 
 
 def validate(ing: Ingested, profile: Profile, today: dt.date | None = None) -> Validated:
-    """Run every rule over the table read by :func:`qa_lib.ingest.read_returns`."""
+    """Run every rule over the table read by :func:`qa_lib.ingest.returns.read_returns`."""
     today = today or dt.date.today()
     t = ing.table
     ctx = Context(profile=profile, today=today, unreadable=ing.unreadable)

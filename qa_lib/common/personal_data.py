@@ -2,7 +2,7 @@
 
 Finds NHS numbers with a valid check digit, UK postcodes, phone numbers,
 e-mail addresses, dates, names after a title (Mr, Mrs, Ms, Miss, Dr) and first
-names from the list shipped in ``qa_lib/data/first_names.txt``. Free text has
+names from the list shipped in ``qa_lib/common/data/first_names.txt``. Free text has
 every match replaced with ``[redacted]``; a case reference that matches is
 refused by validation.
 """

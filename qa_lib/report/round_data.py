@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from qa_lib import aggregate as agg
-from qa_lib.profile import Profile, load_profile
+from qa_lib.profile.schema import Profile, load_profile
+from qa_lib.scoring import aggregate as agg
 
 DATA_DIR = "data"
 

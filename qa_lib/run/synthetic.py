@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 
-from qa_lib.excel_template import slugify, write_template
-from qa_lib.profile import AGE_BANDS, NEGLECT_TYPES, Profile
-from qa_lib.timescales import add_working_days
+from qa_lib.common.working_days import add_working_days
+from qa_lib.profile.audit_tool import slugify, write_template
+from qa_lib.profile.schema import AGE_BANDS, NEGLECT_TYPES, Profile
 
 # Partner quality from 0 (poor practice) to 1 (excellent); the strong and the weak one stand out.
 DEFAULT_QUALITY = [0.93, 0.74, 0.68, 0.62, 0.57, 0.50, 0.28]

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from qa_lib.fragments import round_half_up
+from qa_lib.report.fragments import round_half_up
 
 SUPPRESSED, NOT_APPLICABLE, NOT_AVAILABLE = "c", "z", ":"
 LOW_MIN, LOW_MAX = 1, 5

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from qa_lib import aggregate as agg
-from qa_lib import fragments as fr
-from qa_lib import render
-from qa_lib.profile import Profile
+from qa_lib.profile.schema import Profile
+from qa_lib.report import fragments as fr
+from qa_lib.report import page as render
+from qa_lib.scoring import aggregate as agg
 
 HISTORY_COLUMNS = ["round", "partner", "measure", "measure_name", "mean", "cases_scored", "band",
                    "profile_version"]

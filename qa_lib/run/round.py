@@ -23,23 +23,26 @@ from pathlib import Path
 
 import pandas as pd
 
-from qa_lib import __version__, history, render, report
-from qa_lib import aggregate as agg
-from qa_lib import fragments as fr
-from qa_lib.excel_summary import summary_views, write_summary
-from qa_lib.excel_template import slugify
-from qa_lib.execute import Job, own_kernel, run_jobs, usable_cores
-from qa_lib.ingest import read_returns
-from qa_lib.manifest import Timer, build_manifest, write_manifest
-from qa_lib.problems import problems_frame
-from qa_lib.profile import FREE_TEXT, Profile, load_profile
-from qa_lib.redact import redact_columns
-from qa_lib.round_data import load_round, write_round_data
-from qa_lib.score import score
-from qa_lib.validate import Validated, validate
-from qa_lib.validation_report import validation_summary, write_validation
+from qa_lib import __version__
+from qa_lib.checks.rules import Validated, validate
+from qa_lib.common.personal_data import redact_columns
+from qa_lib.common.problems import problems_frame
+from qa_lib.ingest.returns import read_returns
+from qa_lib.profile.audit_tool import slugify
+from qa_lib.profile.schema import FREE_TEXT, Profile, load_profile
+from qa_lib.report import fragments as fr
+from qa_lib.report import page as render
+from qa_lib.report import sections as report
+from qa_lib.report.round_data import load_round, write_round_data
+from qa_lib.report.summary_workbook import summary_views, write_summary
+from qa_lib.report.validation_report import validation_summary, write_validation
+from qa_lib.run import history
+from qa_lib.run.execute import Job, own_kernel, run_jobs, usable_cores
+from qa_lib.run.manifest import Timer, build_manifest, write_manifest
+from qa_lib.scoring import aggregate as agg
+from qa_lib.scoring.score import score
 
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 
 
 class RoundError(Exception):

@@ -1,11 +1,11 @@
 """Read partner returns (.xlsx, .xlsm, .xls, .csv) into one typed table.
 
-Each file is opened by :mod:`qa_lib.workbook`; here the header row is found by
+Each file is opened by :mod:`qa_lib.ingest.workbook`; here the header row is found by
 its keys wherever it sits, columns are matched by key (or question text)
-whatever their order, and every value is typed once by :mod:`qa_lib.values`
+whatever their order, and every value is typed once by :mod:`qa_lib.ingest.values`
 (dates, answers, choices), so validation rules and scoring work on typed
 columns. Every value that cannot be read becomes a
-:class:`~qa_lib.problems.Problem` naming file, sheet, Excel row and column letter.
+:class:`~qa_lib.common.problems.Problem` naming file, sheet, Excel row and column letter.
 """
 
 from __future__ import annotations
@@ -21,9 +21,8 @@ import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from qa_lib.problems import ERROR, NOTE, Problem
-from qa_lib.profile import Profile
-from qa_lib.values import (
+from qa_lib.common.problems import ERROR, NOTE, Problem
+from qa_lib.ingest.values import (
     Unreadable,
     choice_parser,
     grade_parser,
@@ -34,7 +33,7 @@ from qa_lib.values import (
     parse_text,
     show_value,
 )
-from qa_lib.workbook import (
+from qa_lib.ingest.workbook import (
     MAX_COLUMNS,
     OTHER_SPREADSHEETS,
     Book,
@@ -42,6 +41,7 @@ from qa_lib.workbook import (
     Grid,
     blank_rows,
 )
+from qa_lib.profile.schema import Profile
 
 RETURN_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
 HEADER_SEARCH_ROWS = 50

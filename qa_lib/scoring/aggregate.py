@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from qa_lib import computed
-from qa_lib.profile import Profile
-from qa_lib.score import (
+from qa_lib.profile import computed
+from qa_lib.profile.schema import Profile
+from qa_lib.scoring.score import (
     ANSWERED,
     MISSING,
     NA,

@@ -16,7 +16,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-PROFILE_DIR = Path(__file__).parent / "profiles"
+PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
 
 ANSWERS = ("Yes", "Partly", "No", "N/A")
 CREDITS = {"Yes": 1.0, "Partly": 0.5, "No": 0.0}
@@ -43,7 +43,7 @@ class Band(_Strict):
 
 
 class Rule(_Strict):
-    """A computed criterion: a function registered in :mod:`qa_lib.computed`."""
+    """A computed criterion: a function registered in :mod:`qa_lib.profile.computed`."""
 
     function: str
     start: str | None = None
@@ -371,7 +371,7 @@ def load_profile(name_or_path: str | Path) -> Profile:
         model = ProfileModel.model_validate(raw)
     except ValidationError as exc:
         raise ProfileError(_format_pydantic(exc, path)) from None
-    from qa_lib import computed  # the registry of computed criteria (same floor)
+    from qa_lib.profile import computed  # the registry of computed criteria (same package)
 
     for i, plugin in enumerate(model.plugins):
         try:

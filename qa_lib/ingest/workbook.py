@@ -25,8 +25,8 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
 
-from qa_lib.problems import ERROR
-from qa_lib.values import Unreadable
+from qa_lib.common.problems import ERROR
+from qa_lib.ingest.values import Unreadable
 
 OTHER_SPREADSHEETS = {".ods", ".xlsb", ".numbers", ".gsheet", ".wk4", ".123"}
 CHECK_GRID_CELLS = 10_000_000  # a sheet spanning more cells than this is checked for stray cells

@@ -18,8 +18,8 @@ import pandas as pd
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 
-from qa_lib.fragments import figure
-from qa_lib.profile import Profile
+from qa_lib.profile.schema import Profile
+from qa_lib.report.fragments import figure
 
 BAND_COLOURS = ["#2166AC", "#92C5DE", "#F4A582", "#B2182B"]  # best to worst
 PARTNER_COLOUR, PARTNERSHIP_COLOUR = "#1F4E79", "#9E9E9E"

@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from qa_lib.profile import Column, Profile
+from qa_lib.profile.schema import Column, Profile
 
 TEMPLATE_ROWS = 500
 DATE_FORMAT = "DD/MM/YYYY"

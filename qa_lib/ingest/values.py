@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from qa_lib.problems import ERROR, NOTE
+from qa_lib.common.problems import ERROR, NOTE
 
 YEARS = (1900, 2100)  # a date outside these years cannot be right for a case audit
 _EXCEL_EPOCH = dt.date(1899, 12, 30)

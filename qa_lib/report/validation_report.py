@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from qa_lib import fragments as fr
-from qa_lib import render
-from qa_lib.ingest import SourceFile
-from qa_lib.problems import HEADINGS, problems_frame
-from qa_lib.profile import Profile
-from qa_lib.validate import Validated
+from qa_lib.checks.rules import Validated
+from qa_lib.common.problems import HEADINGS, problems_frame
+from qa_lib.ingest.returns import SourceFile
+from qa_lib.profile.schema import Profile
+from qa_lib.report import fragments as fr
+from qa_lib.report import page as render
 
 PROBLEM_COLUMNS = ["Severity", "Code", "Sheet", "Excel row", "Column", "Column letter",
                    "Value found", "What is wrong", "How to fix it"]

@@ -10,9 +10,9 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from qa_lib import aggregate as agg
-from qa_lib import publish as pub
-from qa_lib.profile import Profile
+from qa_lib.profile.schema import Profile
+from qa_lib.report import publish as pub
+from qa_lib.scoring import aggregate as agg
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 BAND_FILLS = ["2166AC", "92C5DE", "F4A582", "B2182B"]

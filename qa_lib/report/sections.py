@@ -1,8 +1,8 @@
 """Report sections as HTML, one function per section, for the notebooks to display.
 
-Each function takes the round's data (:class:`~qa_lib.round_data.RoundData`)
-and returns HTML made from :mod:`qa_lib.aggregate` tables, :mod:`qa_lib.charts`
-figures and :mod:`qa_lib.fragments`, so the notebooks stay thin and every
+Each function takes the round's data (:class:`~qa_lib.report.round_data.RoundData`)
+and returns HTML made from :mod:`qa_lib.scoring.aggregate` tables, :mod:`qa_lib.report.charts`
+figures and :mod:`qa_lib.report.fragments`, so the notebooks stay thin and every
 section can be tested without a kernel.
 """
 
@@ -12,11 +12,11 @@ from html import escape
 
 import pandas as pd
 
-from qa_lib import aggregate as agg
-from qa_lib import charts
-from qa_lib import fragments as fr
-from qa_lib import publish as pub
-from qa_lib.round_data import RoundData
+from qa_lib.report import charts
+from qa_lib.report import fragments as fr
+from qa_lib.report import publish as pub
+from qa_lib.report.round_data import RoundData
+from qa_lib.scoring import aggregate as agg
 
 SECTIONS_PARTNER = [
     ("headline", "Headline"), ("comparison", "Against the partnership"),

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from qa_lib.timescales import add_months, working_days_between
+from qa_lib.common.working_days import add_months, working_days_between
 
 # Status words used in reports for dated criteria.
 MET, LATE, OVERDUE, IN_TIME, NOT_APPLICABLE = "met", "late", "overdue", "in time", "not applicable"

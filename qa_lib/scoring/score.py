@@ -19,9 +19,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from qa_lib import computed
-from qa_lib.profile import CREDITS, Profile
-from qa_lib.timescales import add_months
+from qa_lib.common.working_days import add_months
+from qa_lib.profile import computed
+from qa_lib.profile.schema import CREDITS, Profile
 
 SCORED, INSUFFICIENT, NOT_APPLICABLE = "scored", "insufficient evidence", "not applicable"
 ANSWERED, NA, MISSING = "answered", "n/a", "missing"
