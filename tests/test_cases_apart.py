@@ -13,8 +13,9 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from qa_lib.common.vocabulary import band_col, score_col
 from qa_lib.scoring import aggregate as agg
-from qa_lib.scoring.score import band_col, band_index, bands_of, score_col
+from qa_lib.scoring.score import band_index, bands_of
 
 
 def _table(profile, rows: list[tuple[str, str, float | None, list[float | None]]]

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from qa_lib.common.vocabulary import AnswerState, credit_col, state_col
 from qa_lib.scoring import aggregate as agg
-from qa_lib.scoring.score import ANSWERED, MISSING, NA, credit_col, state_col
 
 PARTNERS = ["Cheshire Police"] * 4 + ["Health Visiting"] * 2 + ["Schools"] * 2
 CREDIT = {"Y": 1.0, "P": 0.5, "N": 0.0}
@@ -20,8 +20,9 @@ def _scored(profile, answers: dict[str, list[str | None]]) -> pd.DataFrame:
     for m in profile.measures:
         for c in m.criteria:
             a = answers.get(c.key, [None] * len(PARTNERS))
-            t[state_col(c.key)] = [MISSING if x is None else NA if x == "NA" else ANSWERED
-                                   for x in a]
+            t[state_col(c.key)] = [AnswerState.MISSING if x is None
+                                   else AnswerState.NOT_APPLICABLE if x == "NA"
+                                   else AnswerState.ANSWERED for x in a]
             t[credit_col(c.key)] = [CREDIT.get(x, np.nan) for x in a]
     return t
 

@@ -21,10 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from qa_lib.common.vocabulary import TimescaleStatus
 from qa_lib.common.working_days import add_months, working_days_between
-
-# Status words used in reports for dated criteria.
-MET, LATE, OVERDUE, IN_TIME, NOT_APPLICABLE = "met", "late", "overdue", "in time", "not applicable"
 
 
 @dataclass
@@ -32,7 +30,7 @@ class Outcome:
     """What a computed criterion gives for every row."""
 
     credit: np.ndarray  # float; NaN = not applicable (left out of the score)
-    status: np.ndarray  # object array of status words
+    status: np.ndarray  # object array of TimescaleStatus words (or an analyst's own words)
     elapsed: np.ndarray | None = None  # e.g. working days from start to end (or to the audit date)
 
 
@@ -65,14 +63,14 @@ def _deadline_outcome(
     has_start = ~np.isnat(start)
     has_end = ~np.isnat(end)
     credit = np.full(start.shape, np.nan)
-    status = np.full(start.shape, NOT_APPLICABLE, dtype=object)
+    status = np.full(start.shape, TimescaleStatus.NOT_APPLICABLE, dtype=object)
     done = has_start & has_end
     credit[done] = np.where(within[done], 1.0, 0.0)
-    status[done] = np.where(within[done], MET, LATE)
+    status[done] = np.where(within[done], TimescaleStatus.MET, TimescaleStatus.LATE)
     open_ = has_start & ~has_end & ~np.isnat(audit)
     credit[open_ & overdue] = 0.0
-    status[open_ & overdue] = OVERDUE
-    status[open_ & ~overdue] = IN_TIME
+    status[open_ & overdue] = TimescaleStatus.OVERDUE
+    status[open_ & ~overdue] = TimescaleStatus.IN_TIME
     return Outcome(credit=credit, status=status, elapsed=elapsed)
 
 
@@ -146,6 +144,6 @@ def shorter_than_calendar_months(table: pd.DataFrame, rule) -> Outcome:
         raise ValueError(f"rule {rule.function}: params column '{column}' is not a column of the table")
     in_scope = table[column].isin([str(v) for v in values]).to_numpy()
     out.credit[~in_scope] = np.nan
-    out.status[~in_scope] = NOT_APPLICABLE
+    out.status[~in_scope] = TimescaleStatus.NOT_APPLICABLE
     out.elapsed[~in_scope] = np.nan
     return out

@@ -16,10 +16,11 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from qa_lib.common.vocabulary import Answer
+
 PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
 
-ANSWERS = ("Yes", "Partly", "No", "N/A")
-CREDITS = {"Yes": 1.0, "Partly": 0.5, "No": 0.0}
+ANSWERS = tuple(a.value for a in Answer)  # Yes, Partly, No, N/A
 AGE_BANDS = ("Unborn", "0-1", "1-4", "5-10", "11-15", "16-17")
 PLAN_TYPES = ("Early Help/MAP", "Child in Need", "Child Protection", "Looked After", "None")
 NEGLECT_TYPES = ("Physical", "Educational", "Emotional", "Medical")

@@ -10,21 +10,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from qa_lib.profile import computed
-from qa_lib.profile.schema import Profile
-from qa_lib.scoring.score import (
-    ANSWERED,
-    MISSING,
-    NA,
+from qa_lib.common.vocabulary import (
+    AnswerState,
+    MeasureStatus,
+    TimescaleStatus,
     band_col,
-    band_index,
-    bands_of,
     credit_col,
     elapsed_col,
+    mstatus_col,
     score_col,
     state_col,
     status_col,
 )
+from qa_lib.profile.schema import Profile
+from qa_lib.scoring.score import band_index, bands_of
 
 PARTNERSHIP = "Partnership"
 LOW_NUMBER_MAX = 5  # a figure resting on 1 to 5 cases carries a low-number marker
@@ -131,11 +130,11 @@ def criteria_breakdown(scored: pd.DataFrame, profile: Profile,
             st = g[state_col(c.key)]
             cr = g[credit_col(c.key)]
             counts = {
-                "Yes": int(((st == ANSWERED) & (cr == 1.0)).sum()),
-                "Partly": int(((st == ANSWERED) & (cr > 0) & (cr < 1)).sum()),
-                "No": int(((st == ANSWERED) & (cr == 0.0)).sum()),
-                "N/A": int((st == NA).sum()),
-                "Missing": int((st == MISSING).sum()),
+                "Yes": int(((st == AnswerState.ANSWERED) & (cr == 1.0)).sum()),
+                "Partly": int(((st == AnswerState.ANSWERED) & (cr > 0) & (cr < 1)).sum()),
+                "No": int(((st == AnswerState.ANSWERED) & (cr == 0.0)).sum()),
+                "N/A": int((st == AnswerState.NOT_APPLICABLE).sum()),
+                "Missing": int((st == AnswerState.MISSING).sum()),
             }
             row = {"measure": m.key, "Measure": m.name, "Criterion": c.key,
                    "Question": c.question, "Weight": c.weight, "Rows": n}
@@ -164,7 +163,7 @@ def themes(scored: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     partners = scored["partner"].to_numpy()
     for m in profile.measures:
         for c in m.criteria:
-            answered = (scored[state_col(c.key)] == ANSWERED).to_numpy()
+            answered = (scored[state_col(c.key)] == AnswerState.ANSWERED).to_numpy()
             met = answered & (scored[credit_col(c.key)].to_numpy(dtype=float) == 1.0)
             by = pd.DataFrame({"partner": partners[answered], "met": met[answered]})
             if by["partner"].nunique() < 2:
@@ -253,14 +252,14 @@ def timeliness(scored: pd.DataFrame, profile: Profile, partner: str | None = Non
         unit = "working days" if "working" in c.rule.function else (
             "calendar months" if "month" in c.rule.function else "")
         el = g[elapsed_col(c.key)] if elapsed_col(c.key) in g else pd.Series(dtype=float)
-        done = el[st.isin([computed.MET, computed.LATE])]
+        done = el[st.isin([TimescaleStatus.MET, TimescaleStatus.LATE])]
         rows.append({
             "Criterion": c.key, "Question": c.question,
             "Limit": f"{c.rule.limit:g} {unit}".strip() if c.rule.limit is not None else "",
-            "Met": int((st == computed.MET).sum()),
-            "Late": int((st == computed.LATE).sum()),
-            "Overdue": int((st == computed.OVERDUE).sum()),
-            "Still in time": int((st == computed.IN_TIME).sum()),
+            "Met": int((st == TimescaleStatus.MET).sum()),
+            "Late": int((st == TimescaleStatus.LATE).sum()),
+            "Overdue": int((st == TimescaleStatus.OVERDUE).sum()),
+            "Still in time": int((st == TimescaleStatus.IN_TIME).sum()),
             "Median taken": float(done.median()) if len(done) else np.nan,
             "unit": "working days" if "working" in c.rule.function else "days",
             "limit_value": c.rule.limit,
@@ -376,9 +375,9 @@ def data_quality(scored: pd.DataFrame, profile: Profile, problems: pd.DataFrame,
     for p in partners:
         g = scored[scored["partner"] == p]
         st = g[[state_col(k) for k in answer_keys]]
-        missing = int((st == MISSING).to_numpy().sum())
-        applicable = int(((st == MISSING) | (st == ANSWERED)).to_numpy().sum())
-        insuff = int(sum((g[f"status__{m.key}"] == "insufficient evidence").sum()
+        missing = int((st == AnswerState.MISSING).to_numpy().sum())
+        applicable = int(((st == AnswerState.MISSING) | (st == AnswerState.ANSWERED)).to_numpy().sum())
+        insuff = int(sum((g[mstatus_col(m.key)] == MeasureStatus.INSUFFICIENT).sum()
                          for m in profile.measures))
         pp = problems[problems["partner"] == p] if len(problems) else problems
         rows.append({

@@ -19,51 +19,28 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from qa_lib.common.vocabulary import (
+    CREDITS,
+    Answer,
+    AnswerState,
+    MeasureStatus,
+    TimescaleStatus,
+    band_col,
+    credit_col,
+    elapsed_col,
+    mstatus_col,
+    score_col,
+    state_col,
+    status_col,
+)
 from qa_lib.common.working_days import add_months
 from qa_lib.profile import computed
-from qa_lib.profile.schema import CREDITS, Profile
+from qa_lib.profile.schema import Profile
 
-SCORED, INSUFFICIENT, NOT_APPLICABLE = "scored", "insufficient evidence", "not applicable"
-ANSWERED, NA, MISSING = "answered", "n/a", "missing"
-STATES = [ANSWERED, NA, MISSING]  # a criterion's state per row, stored as a categorical
+STATES = list(AnswerState)  # a criterion's state per row, stored as a categorical
 
 CONTEXT = ["case_ref", "partner", "auditor_role", "audit_date", "age_band", "plan_type",
            "neglect_types", "overall_grade"]
-
-
-def credit_col(key: str) -> str:
-    """Column of a criterion's credit."""
-    return f"{key}__credit"
-
-
-def state_col(key: str) -> str:
-    """Column of a criterion's state (answered, n/a, missing)."""
-    return f"{key}__state"
-
-
-def status_col(key: str) -> str:
-    """Column of a computed criterion's status word."""
-    return f"{key}__status"
-
-
-def elapsed_col(key: str) -> str:
-    """Column of a computed criterion's measured quantity."""
-    return f"{key}__elapsed"
-
-
-def score_col(measure: str) -> str:
-    """Column of a measure's score."""
-    return f"score__{measure}"
-
-
-def mstatus_col(measure: str) -> str:
-    """Column of a measure's status (scored, insufficient evidence, ...)."""
-    return f"status__{measure}"
-
-
-def band_col(measure: str) -> str:
-    """Column of a measure's band."""
-    return f"band__{measure}"
 
 
 def bands_of(scores: pd.Series | np.ndarray, profile: Profile) -> pd.Series:
@@ -89,8 +66,9 @@ def score(table: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     cols: dict[str, object] = {c: t[c] for c in keep}
     n = len(t)
 
-    answer_codes = pd.CategoricalDtype(["Yes", "Partly", "No", "N/A"])
-    credit_of = np.array([CREDITS["Yes"], CREDITS["Partly"], CREDITS["No"], np.nan, np.nan])
+    answer_codes = pd.CategoricalDtype([a.value for a in Answer])  # Yes, Partly, No, N/A
+    credit_of = np.array([CREDITS[Answer.YES], CREDITS[Answer.PARTLY], CREDITS[Answer.NO], np.nan,
+                          np.nan])
     state_of = np.array([0, 0, 0, 1, 2], dtype=np.int8)  # by answer code; -1 (blank) -> missing
     for m in profile.measures:
         states = []
@@ -126,7 +104,8 @@ def score(table: pd.DataFrame, profile: Profile) -> pd.DataFrame:
         ok = (n_app > 0) & (n_ans > 0) & (2 * n_ans >= n_app)
         with np.errstate(invalid="ignore", divide="ignore"):
             sc = np.where(ok, 100.0 * num / np.where(den == 0, np.nan, den), np.nan)
-        status = np.where(n_app == 0, NOT_APPLICABLE, np.where(ok, SCORED, INSUFFICIENT))
+        status = np.where(n_app == 0, MeasureStatus.NOT_APPLICABLE,
+                          np.where(ok, MeasureStatus.SCORED, MeasureStatus.INSUFFICIENT))
         cols[score_col(m.key)] = pd.Series(sc, dtype=float)
         cols[mstatus_col(m.key)] = pd.Series(status, dtype=object)
         cols[band_col(m.key)] = bands_of(sc, profile)
@@ -161,7 +140,7 @@ def _drift(out: pd.DataFrame, t: pd.DataFrame, profile: Profile) -> pd.DataFrame
     months = (stop - start).dt.days / 30.4375
     out["plan_months_open"] = months.round(1)
     if d.review_criterion:
-        out["drift_review_overdue"] = out[status_col(d.review_criterion)].eq(computed.OVERDUE)
+        out["drift_review_overdue"] = out[status_col(d.review_criterion)].eq(TimescaleStatus.OVERDUE)
     return out
 
 
