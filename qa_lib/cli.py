@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from qa_lib import __version__
+from qa_lib.common.vocabulary import RoundStatus
 from qa_lib.profile.audit_tool import template_name, write_template
 from qa_lib.profile.schema import ProfileError, available_profiles, load_profile
 
@@ -91,7 +92,7 @@ def _cmd_run(a) -> int:
 
 
 def _report(res) -> int:
-    if res.status == "refused":
+    if res.status == RoundStatus.REFUSED:
         print(f"\nThe round was not scored because the returns have errors.\n"
               f"Validation report: {res.folder / 'validation.html'}\n"
               f"Fix the returns and run again, or use --allow-partial to score the valid rows.")
@@ -101,7 +102,7 @@ def _report(res) -> int:
         print("These reports could not be made:")
         for who, msg in res.failed.items():
             print(f"  {who}: {msg}")
-    if res.status == "partial":
+    if res.status == RoundStatus.PARTIAL:
         print(f"Partial round: {res.rows_left_out} row(s) left out (see validation.html).")
     print(f"Round folder: {res.folder}\nOpen: {res.index}")
     return res.exit_code

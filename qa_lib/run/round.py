@@ -1,19 +1,15 @@
-"""Drive an audit round: read once, validate, score, write tables, run notebooks, render.
+"""Drive an audit round as a short list of steps: check, score, store, render, finish.
 
-All outputs are written to a temporary folder beside the final one and moved
-into place at the end, so a round killed part-way never leaves a half-written
-folder under the round's name, and an existing round folder is never
-overwritten (``force`` moves the old one aside with a timestamp).
+:func:`run_round` takes the round's options (:class:`~qa_lib.run.options.RoundOptions`) and
+passes what each step returns to the next; nothing flows back. All outputs are written to
+an unfinished folder beside the final one and renamed into place at the end
+(:mod:`qa_lib.run.folder`), so a round killed part-way never leaves a half-written folder
+under the round's name, and an existing round folder is never overwritten.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import re
-import shutil
-import socket
-import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -27,84 +23,214 @@ from qa_lib import __version__
 from qa_lib.checks.rules import Validated, validate
 from qa_lib.common.personal_data import redact_columns
 from qa_lib.common.problems import problems_frame
-from qa_lib.ingest.returns import read_returns
+from qa_lib.common.vocabulary import RoundStatus, band_col, mstatus_col, score_col, status_col
+from qa_lib.ingest.returns import Ingested, read_returns
 from qa_lib.profile.audit_tool import slugify
 from qa_lib.profile.schema import FREE_TEXT, Profile, load_profile
 from qa_lib.report import fragments as fr
 from qa_lib.report import page as render
 from qa_lib.report import sections as report
-from qa_lib.report.round_data import load_round, write_round_data
+from qa_lib.report.round_data import RoundData, load_round, write_round_data
 from qa_lib.report.summary_workbook import summary_views, write_summary
 from qa_lib.report.validation_report import validation_summary, write_validation
-from qa_lib.run import history
-from qa_lib.run.execute import Job, own_kernel, run_jobs, usable_cores
+from qa_lib.run import folder, history
+from qa_lib.run.execute import Job, own_kernel, run_jobs
 from qa_lib.run.manifest import Timer, build_manifest, write_manifest
+from qa_lib.run.options import NOTEBOOK_DIR, RoundError, RoundOptions
 from qa_lib.scoring import aggregate as agg
 from qa_lib.scoring.score import score
 
-NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
-
-
-class RoundError(Exception):
-    """A round that cannot go ahead; the message is for the audit lead."""
+__all__ = ["NOTEBOOK_DIR", "RoundError", "RoundOptions", "RoundResult", "run_round", "check",
+           "score_rows", "store", "render_reports", "finish", "validate_only"]
 
 
 @dataclass
 class RoundResult:
     """What a round produced and how it ended."""
 
-    status: str  # complete | partial | refused | failed
+    status: RoundStatus
     folder: Path
     validated: Validated
     rows_read: int = 0
     rows_scored: int = 0
     rows_left_out: int = 0
+    partners: list[str] = field(default_factory=list)  # partners with rows scored
     reports: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
 
     @property
     def exit_code(self) -> int:
-        return 0 if self.status in ("complete", "partial") else (2 if self.status == "refused"
-                                                                  else 1)
+        return {RoundStatus.COMPLETE: 0, RoundStatus.PARTIAL: 0,
+                RoundStatus.REFUSED: 2}.get(self.status, 1)
 
     @property
     def index(self) -> Path:
         return self.folder / "index.html"
 
 
-def _stamp() -> str:
-    return dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+@dataclass
+class Checked:
+    """The returns as read and checked: step 1's result."""
+
+    ingested: Ingested
+    validated: Validated
+
+    @property
+    def rows_left_out(self) -> int:
+        return int((~self.validated.row_ok).sum())
 
 
-def _host() -> str:
-    return re.sub(r"[^A-Za-z0-9.]", "", socket.gethostname())[:40] or "host"
+def _now() -> str:
+    return dt.datetime.now().isoformat(timespec="seconds")
 
 
-_PARTIAL = re.compile(r"^\..+\.partial-(?P<host>[A-Za-z0-9.]+)-(?P<pid>\d+)-[^-]+$")
+# --------------------------------------------------------------------------- the round
 
 
-def _alive(pid: int) -> bool:
+def run_round(profile: Profile | str, round_id: str, inputs: Path | str, out: Path | str, *,
+              progress: Callable[[str], None] = print, **options) -> RoundResult:
+    """Run a whole round (options as :meth:`RoundOptions.build` takes them: ``allow_partial``,
+    ``force``, ``today``, ``publish``, ``jobs``, ``timeout``, ``notebook_dir``). Never
+    overwrites: the round folder is created at the end."""
+    opts = RoundOptions.build(profile, round_id, inputs, out, **options)
+    t0, started, timer = time.perf_counter(), _now(), Timer()
+    tmp = folder.start(opts, progress)
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
+        checked = check(opts, tmp, timer, progress)
+        if checked.validated.errors and not opts.allow_partial:
+            result = refuse(opts, tmp, checked, timer, started)
+        else:
+            scored = score_rows(checked, opts.profile, timer)
+            data = store(opts, tmp, checked, scored, timer)
+            result = render_reports(opts, tmp, checked, scored, data, timer, progress)
+            finish(opts, tmp, checked, result, timer, started, progress)
+        result.seconds = time.perf_counter() - t0
+        return result
+    finally:
+        folder.discard(tmp)
 
 
-def clean_stale_partials(out: Path) -> list[Path]:
-    """Remove unfinished round folders (``.<round>.partial-<host>-<pid>-*``) whose run was
-    stopped: made on this machine by a process that no longer exists. Folders of a run still
-    going, or made on another machine, are left alone. Returns what was removed."""
-    removed = []
-    for d in sorted(Path(out).glob(".*.partial-*")):
-        m = _PARTIAL.match(d.name)
-        if d.is_dir() and m and m["host"] == _host() and not _alive(int(m["pid"])):
-            shutil.rmtree(d, ignore_errors=True)
-            removed.append(d)
-    return removed
+def check(opts: RoundOptions, tmp: Path, timer: Timer, progress: Callable[[str], None]) -> Checked:
+    """Step 1: read every return once, run every check, write the validation report."""
+    with timer.stage("read"):
+        ing = read_returns(opts.inputs, opts.profile, workers=opts.jobs)
+    with timer.stage("validate"):
+        v = validate(ing, opts.profile, opts.today)
+    write_validation(tmp, v, ing.files, opts.round_id, opts.profile)
+    progress(validation_summary(v))
+    return Checked(ing, v)
+
+
+def refuse(opts: RoundOptions, tmp: Path, checked: Checked, timer: Timer, started: str
+           ) -> RoundResult:
+    """A round with errors and no ``allow_partial``: the validation report and manifest go to
+    ``<round>.refused-<stamp>``; nothing is scored."""
+    ing = checked.ingested
+    write_manifest(tmp / "manifest.json", build_manifest(
+        round_id=opts.round_id, profile=opts.profile, files=ing.files,
+        parameters={"today": opts.today.isoformat(), "status": RoundStatus.REFUSED},
+        timings=timer.timings, outputs=["validation.html", "validation.xlsx", "manifest.json"],
+        counts={"rows_read": len(ing.table)}, started=started, finished=_now()))
+    return RoundResult(RoundStatus.REFUSED, folder.put_aside_refused(tmp, opts), checked.validated,
+                       rows_read=len(checked.validated.table), rows_left_out=checked.rows_left_out)
+
+
+def score_rows(checked: Checked, profile: Profile, timer: Timer) -> pd.DataFrame:
+    """Step 2: scan free text for personal data, then score every valid row."""
+    with timer.stage("redact"):
+        clean, redactions = redact_columns(checked.validated.valid_table, FREE_TEXT)
+    with timer.stage("score"):
+        scored = score(clean, profile)
+        for col in FREE_TEXT:
+            scored[col] = clean[col].to_numpy()
+        for c in profile.model.extra_columns:  # unscored detail the reports show
+            if c.type in ("grade", "number", "choice", "multi_choice"):
+                scored[c.key] = clean[c.key].to_numpy()
+        scored["redactions"] = redactions.to_numpy()
+    if not len(scored):
+        raise RoundError("No row could be scored: see the validation report.")
+    return scored
+
+
+def store(opts: RoundOptions, tmp: Path, checked: Checked, scored: pd.DataFrame, timer: Timer
+          ) -> RoundData:
+    """Step 3: write the round's data (what the report notebooks read) and load it back."""
+    ing, v, profile = checked.ingested, checked.validated, opts.profile
+    meta = {
+        "round": opts.round_id, "today": opts.today.isoformat(), "toolkit_version": __version__,
+        "profile": {"name": profile.name, "version": profile.version, "path": str(profile.path)},
+        "allow_partial": opts.allow_partial,
+        "publish": opts.publish,
+        "refused_files": v.refused_files,
+        "inputs": [{"file": f.name, "sha256": f.sha256, "status": f.status, "rows": f.rows}
+                   for f in ing.files],
+    }
+    prior = history.earlier_rounds(opts.out, profile.name, opts.round_id)
+    meta["earlier_rounds"] = [m["round"] for _, m in prior]
+    with timer.stage("write tables"):
+        write_round_data(tmp, scored, problems_frame(v.problems), v.excluded, meta,
+                         history=history.history_table(prior, profile),
+                         last_actions=history.last_actions(prior),
+                         figures=agg.measure_figures(scored, profile),
+                         tools=agg.tool_counts(scored, profile))
+        return load_round(tmp)
+
+
+def render_reports(opts: RoundOptions, tmp: Path, checked: Checked, scored: pd.DataFrame, data: RoundData,
+           timer: Timer, progress: Callable[[str], None]) -> RoundResult:
+    """Step 4: run the report notebooks and render their pages, writing scored.csv and
+    summary.xlsx meanwhile; then the round's index page."""
+    profile, v = opts.profile, checked.validated
+    result = RoundResult(RoundStatus.COMPLETE, opts.final, v, rows_read=len(v.table),
+                         rows_scored=len(scored), rows_left_out=checked.rows_left_out)
+    method = [("Round", opts.round_id), ("Profile", f"{profile.name} {profile.version}"),
+              ("Strategy", profile.model.strategy),
+              ("Scoring", "Yes 1, Partly 0.5, No 0, N/A left out, blank missing; "
+                          "measure = 100 x sum(weight x credit) / sum(weight answered)")]
+    method += [(f"Input {f.name}", f.sha256) for f in checked.ingested.files]
+
+    def write_tables() -> None:
+        """scored.csv and summary.xlsx, written while the notebooks run."""
+        with timer.stage("summary"):
+            if not opts.publish:  # case-level: never part of a published round
+                scored_csv(scored, profile).to_csv(tmp / "scored.csv", index=False,
+                                                   lineterminator="\n")
+            write_summary(tmp / "summary.xlsx", summary_views(data, opts.publish), profile, method)
+
+    partners = [p for p in agg.partners_in_round(scored, v.excluded, profile)
+                if p in set(scored["partner"])]
+    result.partners = partners
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tables") as side:
+        tables = side.submit(write_tables)
+        result.reports = _run_notebooks(tmp, opts, partners, result, timer, progress)
+        tables.result()  # an error writing the tables is an error of the round
+    if result.failed:
+        result.status = RoundStatus.FAILED
+    elif result.rows_left_out:
+        result.status = RoundStatus.PARTIAL
+    links = [(p, f"partner-{slugify(p)}.html") for p in partners
+             if f"partner-{slugify(p)}.html" in result.reports]
+    (tmp / "index.html").write_text(_index_page(data, opts.round_id, profile, links, result),
+                                    encoding="utf-8")
+    return result
+
+
+def finish(opts: RoundOptions, tmp: Path, checked: Checked, result: RoundResult, timer: Timer,
+           started: str, progress: Callable[[str], None]) -> None:
+    """Step 5: write the manifest, put the folder in place, refresh the reports root's index."""
+    v = checked.validated
+    counts = {"rows_read": result.rows_read, "rows_scored": result.rows_scored,
+              "rows_left_out": result.rows_left_out, "errors": len(v.errors),
+              "notes": len(v.notes), "partners": len(result.partners),
+              "failed_reports": sorted(result.failed)}
+    outputs = [str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file()]
+    write_manifest(tmp / "manifest.json", build_manifest(
+        round_id=opts.round_id, profile=opts.profile, files=checked.ingested.files,
+        parameters=opts.parameters(), timings=timer.timings, outputs=outputs + ["manifest.json"],
+        counts=counts, started=started, finished=_now()))
+    result.folder = folder.put_in_place(tmp, opts, progress)
+    history.write_root_index(opts.out)
 
 
 # --------------------------------------------------------------------------- outputs
@@ -115,8 +241,8 @@ def scored_csv(scored: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     cols = ["case_ref", "partner", "audit_date", "age_band", "plan_type", "overall_grade"]
     for m in profile.measures:
         for c in m.criteria:
-            cols.append(f"{c.key}__status" if c.rule else c.key)
-        cols += [f"score__{m.key}", f"status__{m.key}", f"band__{m.key}"]
+            cols.append(status_col(c.key) if c.rule else c.key)
+        cols += [score_col(m.key), mstatus_col(m.key), band_col(m.key)]
     cols += ["case_score", "case_band", "moderation_flag", "drift_plan_long",
              "drift_review_overdue", "_file", "_row"]
     out = scored[cols].rename(columns={"_file": "source_file", "_row": "source_row"}).copy()
@@ -165,157 +291,10 @@ def _index_page(data, round_id: str, profile: Profile, partners: list[tuple[str,
                        profile_line=f"profile {profile.name} {profile.version}")
 
 
-# --------------------------------------------------------------------------- the round
-
-
-def run_round(profile: Profile | str, round_id: str, inputs: Path | str, out: Path | str, *,
-              allow_partial: bool = False, force: bool = False, today: dt.date | None = None,
-              publish: bool = False, progress: Callable[[str], None] = print,
-              timeout: int = 600, jobs: int | None = None,
-              notebook_dir: Path | str | None = None) -> RoundResult:
-    """Run a whole round. Never overwrites: the round folder is created at the end."""
-    t_start = time.perf_counter()
-    jobs = jobs or usable_cores()
-    started = dt.datetime.now().isoformat(timespec="seconds")
-    profile = profile if isinstance(profile, Profile) else load_profile(profile)
-    inputs, out = Path(inputs), Path(out)
-    today = today or dt.date.today()
-    if not round_id or any(ch in round_id for ch in "/\\:") or round_id.startswith("."):
-        raise RoundError(f"'{round_id}' cannot be used as a round name (use e.g. 2026-Q3).")
-    if not inputs.is_dir():
-        raise RoundError(f"The inputs folder '{inputs}' does not exist.")
-    final = out / round_id
-    if final.exists() and not force:
-        raise RoundError(
-            f"The round folder {final} already exists and is never overwritten. Use another "
-            f"--round name, or --force to move the old folder aside and run again.")
-    out.mkdir(parents=True, exist_ok=True)
-    for d in clean_stale_partials(out):
-        progress(f"Removed {d.name}, left unfinished by a run that was stopped.")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{round_id}.partial-{_host()}-{os.getpid()}-",
-                                dir=out))
-    timer = Timer()
-    try:
-        with timer.stage("read"):
-            ing = read_returns(inputs, profile, workers=jobs)
-        with timer.stage("validate"):
-            v = validate(ing, profile, today)
-        write_validation(tmp, v, ing.files, round_id, profile)
-        result = RoundResult("complete", final, v, rows_read=len(v.table))
-        result.rows_left_out = int((~v.row_ok).sum())
-        progress(validation_summary(v))
-        if v.errors and not allow_partial:
-            target = out / f"{round_id}.refused-{_stamp()}"
-            _finish_refused(tmp, target, ing, profile, round_id, today, timer, started)
-            result.status, result.folder = "refused", target
-            result.seconds = time.perf_counter() - t_start
-            return result
-        with timer.stage("redact"):
-            clean, redactions = redact_columns(v.valid_table, FREE_TEXT)
-        with timer.stage("score"):
-            scored = score(clean, profile)
-            for col in FREE_TEXT:
-                scored[col] = clean[col].to_numpy()
-            for col in profile.model.extra_columns:  # unscored detail the reports show
-                if col.type in ("grade", "number", "choice", "multi_choice"):
-                    scored[col.key] = clean[col.key].to_numpy()
-            scored["redactions"] = redactions.to_numpy()
-        result.rows_scored = len(scored)
-        if not len(scored):
-            raise RoundError("No row could be scored: see the validation report.")
-        pf = problems_frame(v.problems)
-        meta = {
-            "round": round_id, "today": today.isoformat(), "toolkit_version": __version__,
-            "profile": {"name": profile.name, "version": profile.version,
-                        "path": str(profile.path)},
-            "allow_partial": allow_partial,
-            "publish": publish,
-            "refused_files": v.refused_files,
-            "inputs": [{"file": f.name, "sha256": f.sha256, "status": f.status, "rows": f.rows}
-                       for f in ing.files],
-        }
-        prior = history.earlier_rounds(out, profile.name, round_id)
-        meta["earlier_rounds"] = [m["round"] for _, m in prior]
-        with timer.stage("write tables"):
-            write_round_data(tmp, scored, pf, v.excluded, meta,
-                             history=history.history_table(prior, profile),
-                             last_actions=history.last_actions(prior),
-                             figures=agg.measure_figures(scored, profile),
-                             tools=agg.tool_counts(scored, profile))
-            data = load_round(tmp)
-        method = [("Round", round_id), ("Profile", f"{profile.name} {profile.version}"),
-                  ("Strategy", profile.model.strategy),
-                  ("Scoring", "Yes 1, Partly 0.5, No 0, N/A left out, blank missing; "
-                              "measure = 100 x sum(weight x credit) / sum(weight answered)")]
-        method += [(f"Input {f.name}", f.sha256) for f in ing.files]
-
-        def write_tables() -> None:
-            """scored.csv and summary.xlsx, written while the notebooks run."""
-            with timer.stage("summary"):
-                if not publish:  # case-level: never part of a published round
-                    scored_csv(scored, profile).to_csv(tmp / "scored.csv", index=False,
-                                                       lineterminator="\n")
-                write_summary(tmp / "summary.xlsx", summary_views(data, publish), profile,
-                              method)
-
-        partners = agg.partners_in_round(scored, v.excluded, profile)
-        partners = [p for p in partners if p in set(scored["partner"])]
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tables") as side:
-            tables = side.submit(write_tables)
-            pages = _run_notebooks(tmp, round_id, profile, partners, result, timer, progress,
-                                   timeout, jobs, Path(notebook_dir or NOTEBOOK_DIR))
-            tables.result()  # an error writing the tables is an error of the round
-        result.reports = pages
-        if result.failed:
-            result.status = "failed"
-        elif result.rows_left_out:
-            result.status = "partial"
-        links = [(p, f"partner-{slugify(p)}.html") for p in partners
-                 if f"partner-{slugify(p)}.html" in pages]
-        (tmp / "index.html").write_text(_index_page(data, round_id, profile, links, result),
-                                        encoding="utf-8")
-        finished = dt.datetime.now().isoformat(timespec="seconds")
-        params = {"profile": profile.name, "round": round_id, "inputs": str(inputs),
-                  "out": str(out), "allow_partial": allow_partial, "force": force,
-                  "publish": publish, "jobs": jobs,
-                  "today": today.isoformat()}
-        counts = {"rows_read": result.rows_read, "rows_scored": result.rows_scored,
-                  "rows_left_out": result.rows_left_out, "errors": len(v.errors),
-                  "notes": len(v.notes), "partners": len(partners),
-                  "failed_reports": sorted(result.failed)}
-        outputs = [str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file()]
-        write_manifest(tmp / "manifest.json", build_manifest(
-            round_id=round_id, profile=profile, files=ing.files, parameters=params,
-            timings=timer.timings, outputs=outputs + ["manifest.json"], counts=counts,
-            started=started, finished=finished))
-        if final.exists():  # only with force: keep the old one
-            aside = out / f"{round_id}.replaced-{_stamp()}"
-            final.rename(aside)
-            progress(f"The previous {final} was moved to {aside}.")
-        tmp.rename(final)
-        history.write_root_index(out)
-        result.seconds = time.perf_counter() - t_start
-        return result
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _finish_refused(tmp: Path, target: Path, ing, profile: Profile, round_id: str,
-                    today: dt.date, timer: Timer, started: str) -> None:
-    write_manifest(tmp / "manifest.json", build_manifest(
-        round_id=round_id, profile=profile, files=ing.files,
-        parameters={"today": today.isoformat(), "status": "refused"}, timings=timer.timings,
-        outputs=["validation.html", "validation.xlsx", "manifest.json"],
-        counts={"rows_read": len(ing.table)}, started=started,
-        finished=dt.datetime.now().isoformat(timespec="seconds")))
-    tmp.rename(target)
-
-
-def _run_notebooks(tmp: Path, round_id: str, profile: Profile, partners: list[str],
-                   result: RoundResult, timer: Timer, progress, timeout: int, jobs: int,
-                   notebook_dir: Path) -> list[str]:
+def _run_notebooks(tmp: Path, opts: RoundOptions, partners: list[str], result: RoundResult,
+                   timer: Timer, progress: Callable[[str], None]) -> list[str]:
     """Execute the round notebook and one per partner, render each finished one to HTML."""
+    round_id, profile, notebook_dir, jobs = opts.round_id, opts.profile, opts.notebook_dir, opts.jobs
     nb_out = tmp / "notebooks"
     nb_out.mkdir()
     pages: list[str] = []
@@ -351,7 +330,7 @@ def _run_notebooks(tmp: Path, round_id: str, profile: Profile, partners: list[st
         progress(f"[{k}/{n}] {who}: {status} ({o.seconds:.1f} s)")
 
     with own_kernel() as kernel, timer.stage("notebooks"):
-        run_jobs(work, kernel, workers=jobs, timeout=timeout, on_done=done)
+        run_jobs(work, kernel, workers=jobs, timeout=opts.timeout, on_done=done)
     return pages
 
 

@@ -1,0 +1,62 @@
+"""The parameters of one round, gathered and checked once (the RAP "one config")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa_lib.profile.schema import Profile, load_profile
+from qa_lib.run.execute import usable_cores
+
+NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+
+
+class RoundError(Exception):
+    """A round that cannot go ahead; the message is for the audit lead."""
+
+
+@dataclass(frozen=True)
+class RoundOptions:
+    """Everything a round is run with. Build it with :meth:`build`, which checks it."""
+
+    profile: Profile
+    round_id: str
+    inputs: Path
+    out: Path
+    today: dt.date
+    allow_partial: bool = False  # score the valid rows even when some rows have errors
+    force: bool = False  # move an existing round folder aside instead of stopping
+    publish: bool = False  # suppress small counts and leave out case-level detail
+    jobs: int = 1  # notebooks run at once (and processes reading a large round)
+    timeout: int = 600  # seconds one notebook may take
+    notebook_dir: Path = field(default=NOTEBOOK_DIR)
+
+    @classmethod
+    def build(cls, profile: Profile | str, round_id: str, inputs: Path | str, out: Path | str, *,
+              today: dt.date | None = None, jobs: int | None = None,
+              notebook_dir: Path | str | None = None, **flags: bool | int) -> RoundOptions:
+        """Options with defaults filled in (today, one job per usable core), after checking
+        the round name and the inputs folder; raises :class:`RoundError` with a message for
+        the audit lead."""
+        if not round_id or any(ch in round_id for ch in "/\\:") or round_id.startswith("."):
+            raise RoundError(f"'{round_id}' cannot be used as a round name (use e.g. 2026-Q3).")
+        inputs = Path(inputs)
+        if not inputs.is_dir():
+            raise RoundError(f"The inputs folder '{inputs}' does not exist.")
+        return cls(
+            profile=profile if isinstance(profile, Profile) else load_profile(profile),
+            round_id=round_id, inputs=inputs, out=Path(out), today=today or dt.date.today(),
+            jobs=jobs or usable_cores(), notebook_dir=Path(notebook_dir or NOTEBOOK_DIR),
+            **flags)  # type: ignore[arg-type]
+
+    @property
+    def final(self) -> Path:
+        """The round folder this run makes."""
+        return self.out / self.round_id
+
+    def parameters(self) -> dict:
+        """The parameters as the manifest records them."""
+        return {"profile": self.profile.name, "round": self.round_id, "inputs": str(self.inputs),
+                "out": str(self.out), "allow_partial": self.allow_partial, "force": self.force,
+                "publish": self.publish, "jobs": self.jobs, "today": self.today.isoformat()}
