@@ -1,4 +1,4 @@
-"""The bad-input catalogue (SPEC "What bad input gets"): every kind of bad or awkward return a
+"""The bad-input catalogue (docs/bad-input.md): every kind of bad or awkward return a
 partner really sends, built here in code, with the outcome it must get.
 
 Each test makes its input the way the partner's software would (a real legacy .xls written by

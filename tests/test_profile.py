@@ -1,4 +1,4 @@
-"""The Halton profile carries exactly the SPEC's criteria; bad profiles get named errors."""
+"""The Halton reference profile carries exactly the criteria below; bad profiles get named errors."""
 
 from pathlib import Path
 
@@ -10,7 +10,7 @@ from qa_lib.profile.schema import ProfileError, load_profile
 YN = ("Yes", "Partly", "No")
 YNA = ("Yes", "Partly", "No", "N/A")
 
-# (measure, key, weight, answers or rule) straight from SPEC.md's Halton table.
+# (measure, key, weight, answers or rule) of the Halton reference profile, written out by hand.
 SPEC_HALTON = [
     ("tool_use", "TU1", 2, YN), ("tool_use", "TU2", 2, YNA), ("tool_use", "TU3", 1, YN),
     ("tool_use", "TU4", 1, YNA),

@@ -1,4 +1,4 @@
-"""Every shipped strategy profile: loads, has the shape the SPEC asks for, and is traceable.
+"""Every shipped strategy profile: loads, has the shape docs/method.md describes, and is traceable.
 
 Traceability: every criterion cites the passage of its published strategy it comes from
 (``source: {section, quote}``) and the quote must be found in the strategy text in
@@ -30,7 +30,7 @@ from qa_lib.scoring.score import score
 SHIPPED = available_profiles()
 EXPECTED = {"halton", "durham", "north-east-lincolnshire", "calderdale", "herefordshire"}
 CORE = ("tool_use", "lived_experience", "timeliness", "feedback")
-# The statutory timescales every profile keeps (SPEC "The Halton profile", "Timeliness rules").
+# The statutory timescales every profile keeps (docs/method.md, "The four statutory timescales").
 STATUTORY = {
     "T1": ("within_working_days", "referral_date", "referral_decision_date", 1),
     "T2": ("within_working_days", "assessment_start_date", "assessment_end_date", 45),

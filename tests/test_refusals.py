@@ -1,4 +1,4 @@
-"""What bad input gets (SPEC "The audit sheet" and "What bad input gets").
+"""What bad input gets (docs/bad-input.md; answers and case references as in docs/method.md).
 
 Each test builds a return through the real generated template (or by hand where the
 layout itself is the point), runs ``read_returns`` then ``validate`` and checks that the

@@ -1,5 +1,5 @@
-"""Scoring checked against numbers worked out by hand from SPEC.md ("Scoring", "The Halton
-profile", "Timeliness rules"), never taken from the scorer.
+"""Scoring checked against numbers worked out by hand from docs/method.md ("The measure score",
+"Bands", "Timeliness") and the Halton weights below, never taken from the scorer.
 
 Fourteen cases go through the real reading path: two generated Excel templates (Cheshire Police
 and Health Visiting) are filled in, read back, validated and scored.
@@ -39,7 +39,7 @@ BAND_ORDER = [OUT, GOOD, RI, INAD]
 
 
 def band(x: float) -> str:
-    """The SPEC's bands (used only to name the band of a hand-computed measure score)."""
+    """The bands of docs/method.md (used only to name the band of a hand-computed measure score)."""
     return OUT if x >= 90 else GOOD if x >= 75 else RI if x >= 50 else INAD
 
 

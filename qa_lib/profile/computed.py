@@ -58,7 +58,7 @@ def _deadline_outcome(
     start: np.ndarray, end: np.ndarray, audit: np.ndarray, within: np.ndarray,
     overdue: np.ndarray, elapsed: np.ndarray,
 ) -> Outcome:
-    """Shared SPEC logic: applies when start is present; end present -> 1 within the limit
+    """Shared rule (docs/method.md): applies when start is present; end present -> 1 within the limit
     else 0; end absent -> 0 if the limit had passed on the audit date, else N/A (still in time)."""
     has_start = ~np.isnat(start)
     has_end = ~np.isnat(end)

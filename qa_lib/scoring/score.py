@@ -1,6 +1,6 @@
 """Scoring: criteria credits -> measure scores, bands, case scores and flags.
 
-Implements the SPEC's rules, vectorised over the table (no loop over rows):
+Implements the rules of docs/method.md, vectorised over the table (no loop over rows):
 
 * credits Yes 1, Partly 0.5, No 0; N/A leaves a criterion out; blank is missing
   (left out of the score, counted against completeness);
