@@ -112,67 +112,78 @@ def _lists_sheet(wb: Workbook, profile: Profile) -> dict[str, str]:
 
 def write_template(profile: Profile, out: Path | str, partner: str | None = None) -> Path:
     """Write the audit tool for ``profile`` (optionally for one partner) to ``out``."""
-    if partner is not None and partner not in profile.partners:
-        raise ValueError(
-            f"'{partner}' is not a partner of the {profile.name} profile. "
-            f"Partners: {'; '.join(profile.partners)}.")
+    wb = build_template(profile, partner)
     out = Path(out)
     if out.is_dir():
         out = out / template_name(profile, partner)
     out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+    return out
+
+
+def build_template(profile: Profile, partner: str | None = None) -> Workbook:
+    """The audit tool as an openpyxl workbook, not yet saved: the instructions, the ``Audit``
+    sheet (header row with each question as a note, dropdowns, formats, frozen header) and
+    the hidden lists the dropdowns draw on."""
+    if partner is not None and partner not in profile.partners:
+        raise ValueError(
+            f"'{partner}' is not a partner of the {profile.name} profile. "
+            f"Partners: {'; '.join(profile.partners)}.")
     wb = Workbook()
     _instructions(wb.active, profile, partner)
     ws = wb.create_sheet("Audit")
     refs = _lists_sheet(wb, profile)
-    last = TEMPLATE_ROWS + 1
     for j, col in enumerate(profile.columns, start=1):
-        letter = get_column_letter(j)
-        cell = ws.cell(row=1, column=j, value=col.key)
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(horizontal="center")
-        note = Comment(f"{_question_text(col)}\nSection: {col.group}", "qa-audit")
-        note.width, note.height = 320, 140
-        cell.comment = note
-        width = 14 if col.type in ("answer", "date", "grade") else 22
-        if col.type == "text" and col.key not in ("case_ref", "auditor_role"):
-            width = 40
-        ws.column_dimensions[letter].width = width
-        rng = f"{letter}2:{letter}{last}"
-        if col.type == "date":
-            for r in range(2, last + 1):
-                ws.cell(row=r, column=j).number_format = DATE_FORMAT
-            dv = DataValidation(type="date", operator="greaterThan", formula1="1",
-                                allow_blank=True, showErrorMessage=True,
-                                errorTitle="Not a date", error="Enter a date as DD/MM/YYYY.")
-            dv.add(rng)
-            ws.add_data_validation(dv)
-        elif col.key in refs:
-            for r in range(2, last + 1):
-                ws.cell(row=r, column=j).number_format = "@"
-            multi = col.type == "multi_choice"
-            dv = DataValidation(
-                type="list", formula1=f"={refs[col.key]}", allow_blank=True,
-                showErrorMessage=not multi, errorTitle="Choose from the list",
-                error=f"Choose one of: {', '.join(col.choices)}",
-                showInputMessage=True, promptTitle=col.key[:32],
-                prompt=(("Pick one, or type several separated by ;" if multi
-                         else "Pick from the list") + "")[:255])
-            dv.add(rng)
-            ws.add_data_validation(dv)
-        elif col.type == "grade":
-            dv = DataValidation(type="whole", operator="between", formula1=str(col.min or 1),
-                                formula2=str(col.max or 5), allow_blank=True,
-                                showErrorMessage=True, errorTitle="Grade",
-                                error=f"Enter a whole number from {col.min} to {col.max}.")
-            dv.add(rng)
-            ws.add_data_validation(dv)
-        elif col.type == "text":
-            for r in range(2, last + 1):
-                ws.cell(row=r, column=j).number_format = "@"
+        _audit_column(ws, j, col, refs)
     ws.freeze_panes = "B2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(profile.columns))}1"
     wb.properties.title = f"{profile.title} audit tool"
     wb.properties.creator = "qa-audit"
-    wb.save(out)
-    return out
+    return wb
+
+
+def _audit_column(ws, j: int, col: Column, refs: dict[str, str]) -> None:
+    """One column of the Audit sheet: its header and note, width, cell formats and dropdown."""
+    last = TEMPLATE_ROWS + 1
+    letter = get_column_letter(j)
+    cell = ws.cell(row=1, column=j, value=col.key)
+    cell.font = Font(bold=True, color="FFFFFF")
+    cell.fill = HEADER_FILL
+    cell.alignment = Alignment(horizontal="center")
+    note = Comment(f"{_question_text(col)}\nSection: {col.group}", "qa-audit")
+    note.width, note.height = 320, 140
+    cell.comment = note
+    width = 14 if col.type in ("answer", "date", "grade") else 22
+    if col.type == "text" and col.key not in ("case_ref", "auditor_role"):
+        width = 40
+    ws.column_dimensions[letter].width = width
+    rng = f"{letter}2:{letter}{last}"
+    dv = None
+    if col.type == "date":
+        for r in range(2, last + 1):
+            ws.cell(row=r, column=j).number_format = DATE_FORMAT
+        dv = DataValidation(type="date", operator="greaterThan", formula1="1",
+                            allow_blank=True, showErrorMessage=True,
+                            errorTitle="Not a date", error="Enter a date as DD/MM/YYYY.")
+    elif col.key in refs:
+        for r in range(2, last + 1):
+            ws.cell(row=r, column=j).number_format = "@"
+        multi = col.type == "multi_choice"
+        dv = DataValidation(
+            type="list", formula1=f"={refs[col.key]}", allow_blank=True,
+            showErrorMessage=not multi, errorTitle="Choose from the list",
+            error=f"Choose one of: {', '.join(col.choices)}",
+            showInputMessage=True, promptTitle=col.key[:32],
+            prompt=(("Pick one, or type several separated by ;" if multi
+                     else "Pick from the list") + "")[:255])
+    elif col.type == "grade":
+        dv = DataValidation(type="whole", operator="between", formula1=str(col.min or 1),
+                            formula2=str(col.max or 5), allow_blank=True,
+                            showErrorMessage=True, errorTitle="Grade",
+                            error=f"Enter a whole number from {col.min} to {col.max}.")
+    elif col.type == "text":
+        for r in range(2, last + 1):
+            ws.cell(row=r, column=j).number_format = "@"
+    if dv is not None:
+        dv.add(rng)
+        ws.add_data_validation(dv)

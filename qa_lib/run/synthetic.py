@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import openpyxl
 
 from qa_lib.common.working_days import add_working_days
-from qa_lib.profile.audit_tool import slugify, write_template
+from qa_lib.profile.audit_tool import build_template, slugify
 from qa_lib.profile.schema import AGE_BANDS, NEGLECT_TYPES, Profile
 
 # Partner quality from 0 (poor practice) to 1 (excellent); the strong and the weak one stand out.
@@ -135,6 +134,43 @@ def _case_facts(rng: np.random.Generator, i: int, audit: dt.date) -> dict:
     return facts
 
 
+def _demo_row(rng: np.random.Generator, profile: Profile, partner: str, quality: float,
+              blank_rate: float, ref: str, audit: dt.date, facts: dict) -> dict:
+    """One partner's row for one case: answers drawn around the partner's quality."""
+    case_q = float(np.clip(quality + rng.normal(0, 0.12), 0.02, 0.99))
+    row: dict = {"case_ref": ref, "partner": partner, "audit_date": audit,
+                 "auditor_role": "Practice lead", **facts}
+    for c in profile.columns:
+        if c.type == "answer":
+            row[c.key] = _answer(rng, case_q, "N/A" in c.choices, blank_rate)
+    for col in profile.columns:  # e.g. tool_name when the tool-use criterion is Yes
+        if col.required_when is not None and col.choices and (
+                row.get(col.required_when.column) in col.required_when.answers):
+            options = [c for c in col.choices if c != "Other"] or list(col.choices)
+            row[col.key] = str(rng.choice(options))
+    if row.get("tool_name") == "Graded Care Profile 2":
+        for area in ("physical", "safety", "love", "esteem"):
+            first = int(rng.integers(3, 6))
+            row[f"gcp2_first_{area}"] = first
+            row[f"gcp2_latest_{area}"] = max(1, first - int(rng.integers(0, 3)))
+    stages_col = profile.column_map.get("feedback_stages")
+    if stages_col is not None and stages_col.choices and rng.random() < 0.6:
+        stages = rng.choice(list(stages_col.choices), size=int(rng.integers(1, 3)),
+                            replace=False)
+        row["feedback_stages"] = "; ".join(str(s) for s in stages)
+    grade_i = 0 if case_q > 0.85 else 1 if case_q > 0.65 else 2 if case_q > 0.42 else 3
+    if rng.random() < 0.07:  # an auditor far more generous (or harsh) than the evidence
+        grade_i = 0 if grade_i >= 2 else 3
+    row["overall_grade"] = profile.band_names[min(grade_i, 3)] if len(
+        profile.band_names) >= 4 else profile.band_names[0]
+    row["strengths"] = str(rng.choice(STRENGTHS))
+    row["areas_for_improvement"] = str(rng.choice(AREAS))
+    row["recommended_actions"] = str(rng.choice(ACTIONS))
+    if rng.random() < 0.5:
+        row["child_voice_excerpt"] = str(rng.choice(VOICES))
+    return row
+
+
 def make_demo_returns(profile: Profile, folder: Path | str, *, seed: int = 2026,
                       cases: int = 45, audit_start: dt.date = dt.date(2026, 9, 7),
                       audit_end: dt.date = dt.date(2026, 10, 23),
@@ -157,13 +193,10 @@ def make_demo_returns(profile: Profile, folder: Path | str, *, seed: int = 2026,
         while audit.weekday() >= 5:
             audit -= dt.timedelta(days=1)
         facts.append((f"{prefix}-{i + 1:04d}", audit, _case_facts(rng, i, audit)))
-    answer_cols = [c for c in profile.columns if c.type == "answer"]
-    required_when = [c for c in profile.columns if c.required_when is not None and c.choices]
     strong = partners[int(np.argmax(quality))]
     weak = partners[int(np.argmin(quality))]
     for p, q in zip(partners, quality, strict=True):
-        path = write_template(profile, folder / f"{slugify(p)}.xlsx", p)
-        wb = openpyxl.load_workbook(path)
+        wb = build_template(profile, p)  # filled in memory, as a partner fills the tool
         ws = wb["Audit"]
         header = {c.value: c.column for c in ws[1]}
         blank_rate = 0.03 if q > 0.4 else 0.14
@@ -172,39 +205,11 @@ def make_demo_returns(profile: Profile, folder: Path | str, *, seed: int = 2026,
             if rng.random() > 0.85 and n > 2:
                 continue  # this partner did not audit this case
             r += 1
-            case_q = float(np.clip(q + rng.normal(0, 0.12), 0.02, 0.99))
-            row: dict = {"case_ref": ref, "partner": p, "audit_date": audit,
-                         "auditor_role": "Practice lead", **f}
-            for c in answer_cols:
-                row[c.key] = _answer(rng, case_q, "N/A" in c.choices, blank_rate)
-            for col in required_when:  # e.g. tool_name when the tool-use criterion is Yes
-                if row.get(col.required_when.column) in col.required_when.answers:
-                    options = [c for c in col.choices if c != "Other"] or list(col.choices)
-                    row[col.key] = str(rng.choice(options))
-            if row.get("tool_name") == "Graded Care Profile 2":
-                for area in ("physical", "safety", "love", "esteem"):
-                    first = int(rng.integers(3, 6))
-                    row[f"gcp2_first_{area}"] = first
-                    row[f"gcp2_latest_{area}"] = max(1, first - int(rng.integers(0, 3)))
-            stages_col = profile.column_map.get("feedback_stages")
-            if stages_col is not None and stages_col.choices and rng.random() < 0.6:
-                stages = rng.choice(list(stages_col.choices), size=int(rng.integers(1, 3)),
-                                    replace=False)
-                row["feedback_stages"] = "; ".join(str(s) for s in stages)
-            grade_i = 0 if case_q > 0.85 else 1 if case_q > 0.65 else 2 if case_q > 0.42 else 3
-            if rng.random() < 0.07:  # an auditor far more generous (or harsh) than the evidence
-                grade_i = 0 if grade_i >= 2 else 3
-            row["overall_grade"] = profile.band_names[min(grade_i, 3)] if len(
-                profile.band_names) >= 4 else profile.band_names[0]
-            row["strengths"] = str(rng.choice(STRENGTHS))
-            row["areas_for_improvement"] = str(rng.choice(AREAS))
-            row["recommended_actions"] = str(rng.choice(ACTIONS))
-            if rng.random() < 0.5:
-                row["child_voice_excerpt"] = str(rng.choice(VOICES))
+            row = _demo_row(rng, profile, p, q, blank_rate, ref, audit, f)
             for key, value in row.items():
                 if key in header and value is not None:
                     ws.cell(row=r, column=header[key], value=value)
-        wb.save(path)
+        wb.save(folder / f"{slugify(p)}.xlsx")
     return DemoRound(returns=folder, partners=partners, strong=strong, weak=weak, cases=cases)
 
 
