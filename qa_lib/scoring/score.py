@@ -35,7 +35,7 @@ from qa_lib.common.vocabulary import (
 )
 from qa_lib.common.working_days import add_months
 from qa_lib.profile import computed
-from qa_lib.profile.schema import Profile
+from qa_lib.profile.schema import Criterion, Measure, Profile
 
 STATES = list(AnswerState)  # a criterion's state per row, stored as a categorical
 
@@ -59,60 +59,77 @@ def band_index(bands: pd.Series, profile: Profile) -> pd.Series:
     return bands.map(order).astype("Float64")
 
 
+# A criterion's state per row as a small integer code into STATES.
+_ANSWERED, _NA, _MISSING = (STATES.index(s) for s in
+                            (AnswerState.ANSWERED, AnswerState.NOT_APPLICABLE, AnswerState.MISSING))
+_ANSWER_DTYPE = pd.CategoricalDtype([a.value for a in Answer])  # codes 0-3; -1 for blank
+# By answer code (Yes, Partly, No, N/A, and blank as the last entry, index -1):
+_CREDIT_OF = np.array([CREDITS[Answer.YES], CREDITS[Answer.PARTLY], CREDITS[Answer.NO], np.nan,
+                       np.nan])
+_STATE_OF = np.array([_ANSWERED, _ANSWERED, _ANSWERED, _NA, _MISSING], dtype=np.int8)
+
+
 def score(table: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     """Score every row of a validated table. Returns a new table with every measure score."""
     t = table.reset_index(drop=True)
     keep = [c for c in ["_file", "_sheet", "_row", *CONTEXT] if c in t.columns]
     cols: dict[str, object] = {c: t[c] for c in keep}
-    n = len(t)
-
-    answer_codes = pd.CategoricalDtype([a.value for a in Answer])  # Yes, Partly, No, N/A
-    credit_of = np.array([CREDITS[Answer.YES], CREDITS[Answer.PARTLY], CREDITS[Answer.NO], np.nan,
-                          np.nan])
-    state_of = np.array([0, 0, 0, 1, 2], dtype=np.int8)  # by answer code; -1 (blank) -> missing
     for m in profile.measures:
-        states = []
-        for c in m.criteria:
-            if c.rule is None:
-                ans = t[c.key]
-                code = ans.astype(answer_codes).cat.codes.to_numpy()  # -1 for blank
-                credit = pd.Series(credit_of[code], dtype=float)
-                state = state_of[code]
-                cols[c.key] = ans
-            else:
-                fn = computed.REGISTRY[c.rule.function]
-                out = fn(t, c.rule)
-                credit = pd.Series(out.credit, dtype=float)
-                state = np.where(credit.notna(), 0, 1).astype(np.int8)
-                cols[status_col(c.key)] = pd.Series(out.status, dtype=object)
-                if out.elapsed is not None:
-                    cols[elapsed_col(c.key)] = pd.Series(out.elapsed, dtype=float)
-            cols[credit_col(c.key)] = credit
-            cols[state_col(c.key)] = pd.Categorical.from_codes(state, STATES)
-            states.append(state)
+        states = [_criterion_columns(t, c, cols) for c in m.criteria]
+        _measure_columns(m, states, cols, len(t), profile)
+    out = pd.DataFrame(cols, index=range(len(t)))
+    _case_columns(out, profile)
+    return _drift(out, t, profile)
 
-        w = np.array([c.weight for c in m.criteria], dtype=float)
-        cred = np.column_stack([np.asarray(cols[credit_col(c.key)], dtype=float)
-                                for c in m.criteria]) if n else np.zeros((0, len(w)))
-        st = np.column_stack(states) if n else np.zeros((0, len(w)), dtype=np.int8)
-        answered = st == 0
-        applicable = answered | (st == 2)
-        num = np.where(answered, np.nan_to_num(cred) * w, 0.0).sum(axis=1)
-        den = np.where(answered, w, 0.0).sum(axis=1)
-        n_ans = answered.sum(axis=1)
-        n_app = applicable.sum(axis=1)
-        ok = (n_app > 0) & (n_ans > 0) & (2 * n_ans >= n_app)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            sc = np.where(ok, 100.0 * num / np.where(den == 0, np.nan, den), np.nan)
-        status = np.where(n_app == 0, MeasureStatus.NOT_APPLICABLE,
-                          np.where(ok, MeasureStatus.SCORED, MeasureStatus.INSUFFICIENT))
-        cols[score_col(m.key)] = pd.Series(sc, dtype=float)
-        cols[mstatus_col(m.key)] = pd.Series(status, dtype=object)
-        cols[band_col(m.key)] = bands_of(sc, profile)
-        cols[f"answered__{m.key}"] = pd.Series(n_ans, dtype=int)
-        cols[f"missing__{m.key}"] = pd.Series((st == 2).sum(axis=1), dtype=int)
 
-    out = pd.DataFrame(cols, index=range(n))
+def _criterion_columns(t: pd.DataFrame, c: Criterion, cols: dict[str, object]) -> np.ndarray:
+    """Add one criterion's answer (or status and elapsed days), credit and state columns to
+    ``cols``; return its state codes."""
+    if c.rule is None:
+        ans = t[c.key]
+        code = ans.astype(_ANSWER_DTYPE).cat.codes.to_numpy()
+        credit = pd.Series(_CREDIT_OF[code], dtype=float)
+        state = _STATE_OF[code]
+        cols[c.key] = ans
+    else:
+        out = computed.REGISTRY[c.rule.function](t, c.rule)
+        credit = pd.Series(out.credit, dtype=float)
+        state = np.where(credit.notna(), _ANSWERED, _NA).astype(np.int8)
+        cols[status_col(c.key)] = pd.Series(out.status, dtype=object)
+        if out.elapsed is not None:
+            cols[elapsed_col(c.key)] = pd.Series(out.elapsed, dtype=float)
+    cols[credit_col(c.key)] = credit
+    cols[state_col(c.key)] = pd.Categorical.from_codes(state, STATES)
+    return state
+
+
+def _measure_columns(m: Measure, states: list[np.ndarray], cols: dict[str, object], n: int,
+                     profile: Profile) -> None:
+    """Add one measure's score, status, band and answered/missing counts to ``cols``."""
+    w = np.array([c.weight for c in m.criteria], dtype=float)
+    cred = np.column_stack([np.asarray(cols[credit_col(c.key)], dtype=float)
+                            for c in m.criteria]) if n else np.zeros((0, len(w)))
+    st = np.column_stack(states) if n else np.zeros((0, len(w)), dtype=np.int8)
+    answered = st == _ANSWERED
+    applicable = answered | (st == _MISSING)
+    num = np.where(answered, np.nan_to_num(cred) * w, 0.0).sum(axis=1)
+    den = np.where(answered, w, 0.0).sum(axis=1)
+    n_ans = answered.sum(axis=1)
+    n_app = applicable.sum(axis=1)
+    ok = (n_app > 0) & (n_ans > 0) & (2 * n_ans >= n_app)  # at least half answered
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sc = np.where(ok, 100.0 * num / np.where(den == 0, np.nan, den), np.nan)
+    status = np.where(n_app == 0, MeasureStatus.NOT_APPLICABLE,
+                      np.where(ok, MeasureStatus.SCORED, MeasureStatus.INSUFFICIENT))
+    cols[score_col(m.key)] = pd.Series(sc, dtype=float)
+    cols[mstatus_col(m.key)] = pd.Series(status, dtype=object)
+    cols[band_col(m.key)] = bands_of(sc, profile)
+    cols[f"answered__{m.key}"] = pd.Series(n_ans, dtype=int)
+    cols[f"missing__{m.key}"] = pd.Series((st == _MISSING).sum(axis=1), dtype=int)
+
+
+def _case_columns(out: pd.DataFrame, profile: Profile) -> None:
+    """Case score (mean of the scored measures), its band, and the moderation flag."""
     scores = out[[score_col(m.key) for m in profile.measures]]
     out["case_score"] = scores.mean(axis=1, skipna=True)
     out["case_band"] = bands_of(out["case_score"], profile)
@@ -121,8 +138,6 @@ def score(table: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     gap = (grade_idx - case_idx).abs() if grade_idx is not None else case_idx * np.nan
     out["grade_gap"] = gap
     out["moderation_flag"] = (gap >= 2).fillna(False).astype(bool)
-    out = _drift(out, t, profile)
-    return out
 
 
 def _drift(out: pd.DataFrame, t: pd.DataFrame, profile: Profile) -> pd.DataFrame:
