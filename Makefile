@@ -7,8 +7,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 AXE    := node_modules/axe-core/axe.min.js
+TEST_WORKERS ?= 2
 
-.PHONY: demo test lint venv browser bench templates clean
+.PHONY: demo test test-fast lint typecheck venv browser bench templates clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,9 +40,19 @@ $(AXE): package.json package-lock.json
 demo: venv
 	$(BIN)/qa-audit demo --out reports
 
-test: venv browser
-	$(BIN)/ruff check qa_lib tests benchmarks
-	$(BIN)/pytest
+# The whole suite: lint, types, then every test (rounds through real kernels, the browser
+# checks) spread over both cores with pytest-xdist, whole test files per worker so a
+# module's round is built once. What .ci/run calls.
+test: venv browser lint typecheck
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+
+# The one-minute loop: no kernel, no browser (tests marked e2e or browser are left out),
+# Hypothesis at its quick profile.
+test-fast: venv lint
+	HYPOTHESIS_PROFILE=fast $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile -m "not e2e and not browser"
+
+typecheck: venv
+	$(BIN)/mypy
 
 # Performance figures (not part of the tests): medians of several runs, with ratios.
 bench: venv

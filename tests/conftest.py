@@ -1,21 +1,99 @@
-"""Shared fixtures: the Halton profile and returns built in code through real templates."""
+"""Shared fixtures: the Halton profile, returns built in code through real templates, and
+rounds built without kernels.
+
+Two layers (see README, "For developers"): ``make test-fast`` runs every test not marked
+``e2e`` or ``browser``; ``make test`` runs them all. A test that starts a Jupyter kernel
+without the ``e2e`` marker fails at once, so the fast layer can never grow slow unnoticed;
+tests that use the ``browser`` fixture are marked ``browser`` (and ``e2e``) automatically.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import os
 import re
+import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import settings
+from jupyter_client.manager import AsyncKernelManager, KernelManager
 
 from qa_lib.profile.audit_tool import slugify, write_template
 from qa_lib.profile.schema import Profile, load_profile
+from qa_lib.report.round_data import RoundData
+from qa_lib.run import folder as round_folder
+from qa_lib.run.manifest import Timer
+from qa_lib.run.options import RoundOptions
+from qa_lib.run.round import check, score_rows, store
 
 pytest_plugins = ["browser"]  # the `browser` fixture (Debian's chromium via Playwright)
 
 TODAY = dt.date(2026, 11, 2)  # the reference "today" used by tests (a Monday)
+
+# Hypothesis: a quick profile for the one-minute loop (HYPOTHESIS_PROFILE=fast, as
+# `make test-fast` sets it), the thorough one for `make test`. A test states its thorough
+# number of examples through examples(), which the quick profile caps.
+FAST_EXAMPLES = 8
+settings.register_profile("fast", max_examples=FAST_EXAMPLES, deadline=None)
+settings.register_profile("thorough", deadline=None)
+HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "thorough")
+settings.load_profile(HYPOTHESIS_PROFILE)
+
+
+def examples(thorough: int) -> int:
+    """``max_examples`` for a Hypothesis test: ``thorough`` in `make test`, at most
+    FAST_EXAMPLES in `make test-fast`."""
+    return min(thorough, FAST_EXAMPLES) if HYPOTHESIS_PROFILE == "fast" else thorough
+
+
+# --------------------------------------------------------------------------- the two layers
+
+_KERNELS_ALLOWED = {"now": True}
+_KERNEL_STARTS_REFUSED: list[str] = []
+_UNMARKED = ("This test starts a Jupyter kernel: mark it @pytest.mark.e2e "
+             "(make test-fast runs no kernel).")
+
+
+def _guarded(start):
+    def start_kernel(self, *args, **kwargs):
+        if not _KERNELS_ALLOWED["now"]:
+            _KERNEL_STARTS_REFUSED.append(type(self).__name__)
+            raise RuntimeError(_UNMARKED)
+        return start(self, *args, **kwargs)
+    return start_kernel
+
+
+for _cls in (KernelManager, AsyncKernelManager):
+    _cls.start_kernel = _guarded(_cls.start_kernel)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    _KERNELS_ALLOWED["now"] = item.get_closest_marker("e2e") is not None
+    _KERNEL_STARTS_REFUSED.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_unmarked_kernels():
+    """Fail an unmarked test that tried to start a kernel, even where the round it ran
+    turned the refusal into a failed report instead of an error."""
+    yield
+    if _KERNEL_STARTS_REFUSED:
+        pytest.fail(_UNMARKED)
+
+
+# --------------------------------------------------------------------------- returns
 
 
 @pytest.fixture(scope="session")
@@ -23,15 +101,26 @@ def halton() -> Profile:
     return load_profile("halton")
 
 
+_BLANK_TEMPLATES: dict[tuple[str, str, str], bytes] = {}
+
+
+def blank_template(profile: Profile) -> bytes:
+    """The profile's blank audit tool (no partner), generated once per test process."""
+    key = (profile.name, profile.version, str(profile.path))
+    if key not in _BLANK_TEMPLATES:
+        with tempfile.TemporaryDirectory() as d:
+            _BLANK_TEMPLATES[key] = write_template(profile, Path(d) / "blank.xlsx").read_bytes()
+    return _BLANK_TEMPLATES[key]
+
+
 def write_return(folder: Path, profile: Profile, rows: list[dict], partner: str | None = None,
                  name: str | None = None) -> Path:
-    """Fill a freshly generated audit template with ``rows`` (dicts of key -> value), as a
-    partner would with Excel, and save it in ``folder``. Returns the workbook's path."""
+    """Fill a copy of the profile's generated audit template with ``rows`` (dicts of key ->
+    value), as a partner would with Excel, and save it in ``folder``. Returns its path."""
     folder.mkdir(parents=True, exist_ok=True)
     partner = partner or (rows[0].get("partner") if rows else profile.partners[0])
     path = folder / (name or f"{slugify(str(partner))}.xlsx")
-    write_template(profile, path, None)
-    wb = openpyxl.load_workbook(path)
+    wb = openpyxl.load_workbook(io.BytesIO(blank_template(profile)))
     ws = wb["Audit"]
     header = {c.value: c.column for c in ws[1]}
     for r, row in enumerate(rows, start=2):
@@ -105,3 +194,22 @@ def letter_of(path: Path, key: str, header_row: int = 1) -> str:
         if cell.value == key:
             return get_column_letter(cell.column)
     raise AssertionError(f"{key} is not in row {header_row} of {path.name}")
+
+
+# --------------------------------------------------------------------------- rounds without kernels
+
+
+def build_round_data(profile: Profile, inputs: Path, out: Path, round_id: str = "R", *,
+                     publish: bool = False, allow_partial: bool = False,
+                     today: dt.date = TODAY) -> RoundData:
+    """A round's stored data as the report notebooks load it, built without any kernel:
+    the round's own steps (check, score, store) written into a folder under ``out``.
+    Earlier rounds already in ``out`` are picked up for trends, as in a real round."""
+    opts = RoundOptions.build(profile, round_id, inputs, out, today=today, publish=publish,
+                              allow_partial=allow_partial, jobs=1)
+    tmp = round_folder.start(opts, lambda s: None)
+    timer = Timer()
+    checked = check(opts, tmp, timer, lambda s: None)
+    data = store(opts, tmp, checked, score_rows(checked, profile, timer), timer)
+    tmp.rename(opts.final)  # a round folder of data only: what trends read from earlier rounds
+    return data

@@ -12,6 +12,8 @@ from qa_lib.profile.schema import load_profile
 from qa_lib.run.round import run_round
 from qa_lib.run.synthetic import make_demo_returns
 
+pytestmark = pytest.mark.e2e  # every test here runs notebooks in kernels
+
 TODAY_DEMO = dt.date(2026, 10, 30)
 
 

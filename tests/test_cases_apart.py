@@ -13,6 +13,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
 from qa_lib.common.vocabulary import band_col, score_col
 from qa_lib.scoring import aggregate as agg
 from qa_lib.scoring.score import band_index, bands_of
@@ -104,7 +105,7 @@ SCORE = st.one_of(st.none(), st.sampled_from([0.0, 20.0, 49.9, 50.0, 74.5, 75.0,
                                               100.0]))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(data=st.data())
 def test_vectorised_equals_the_plain_rule(halton, data):
     n = len(halton.measures)

@@ -68,6 +68,7 @@ def test_profile_from_path_registers_the_function(own_profile):
     assert np.isnan(out.credit[2]) and out.credit[3] == 1
 
 
+@pytest.mark.e2e
 def test_round_with_the_new_measure(tmp_path, own_profile):
     p = load_profile(own_profile)
     rows = [

@@ -20,6 +20,8 @@ from conftest import TODAY, base_row, write_return
 from qa_lib.run.folder import host as _host
 from qa_lib.run.round import NOTEBOOK_DIR, RoundError, run_round
 
+pytestmark = pytest.mark.e2e  # every test here runs notebooks in kernels
+
 YES = {k: "Yes" for k in ("TU1", "TU2", "TU3", "LE1", "LE2", "TJ1", "FB1", "IM1")}
 
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from conftest import TODAY
+from conftest import TODAY, examples
 from qa_lib.checks.rules import catalogue, validate
 from qa_lib.ingest.returns import read_returns
 from qa_lib.profile.schema import load_profile
@@ -51,7 +51,7 @@ def _check(folder: Path) -> None:
     assert len(scored) == int(v.row_ok.sum())
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(ROW, min_size=0, max_size=6), shuffle=st.randoms(use_true_random=False))
 def test_fuzzed_workbooks(tmp_path_factory, rows, shuffle):
@@ -70,7 +70,7 @@ def test_fuzzed_workbooks(tmp_path_factory, rows, shuffle):
     _check(folder)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(ROW, min_size=0, max_size=6), sep=st.sampled_from([",", ";", "\t"]),
        enc=st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]))
@@ -84,7 +84,8 @@ def test_fuzzed_csv(tmp_path_factory, rows, sep, enc):
     _check(folder)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(30), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.binary(max_size=2000), suffix=st.sampled_from([".xlsx", ".xls", ".csv", ".xlsm"]))
 def test_fuzzed_bytes(tmp_path_factory, data, suffix):
     folder = tmp_path_factory.mktemp("fzb")

@@ -10,6 +10,8 @@ import pytest
 from conftest import TODAY, base_row, page_text, write_return
 from qa_lib.run.round import run_round
 
+pytestmark = pytest.mark.e2e  # every test here runs notebooks in kernels
+
 TOOL = {"tool_name": "Home Conditions Tool"}
 
 

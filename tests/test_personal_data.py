@@ -86,6 +86,7 @@ def _all_text(folder) -> str:
     return "\n".join(chunks)
 
 
+@pytest.mark.e2e
 def test_no_identifier_reaches_any_output(tmp_path, halton):
     rows = []
     fields = ["strengths", "areas_for_improvement", "recommended_actions", "child_voice_excerpt"]

@@ -13,6 +13,8 @@ from qa_lib.profile.schema import available_profiles, load_profile
 from qa_lib.run.round import run_round
 from qa_lib.run.synthetic import make_demo_returns
 
+pytestmark = pytest.mark.e2e  # every test here runs notebooks in kernels
+
 TODAY = dt.date(2026, 10, 30)
 
 

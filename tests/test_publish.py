@@ -51,6 +51,7 @@ def published(tmp_path_factory, halton):
     return res.folder
 
 
+@pytest.mark.e2e
 def test_partner_with_three_cases_is_suppressed(published):
     t = page_text((published / "partner-cheshire-police.html").read_text(encoding="utf-8"))
     assert "Cases scored c" in t
@@ -60,11 +61,13 @@ def test_partner_with_three_cases_is_suppressed(published):
     assert "HAL-0001" not in t
 
 
+@pytest.mark.e2e
 def test_partner_with_ten_cases_is_shown(published):
     t = page_text((published / "partner-health-visiting.html").read_text(encoding="utf-8"))
     assert re.search(r"Tool use 33\.3 Inadequate 10 ", t), t[:1500]
 
 
+@pytest.mark.e2e
 def test_partnership_heatmap_and_no_case_level_outputs(published):
     t = page_text((published / "partnership.html").read_text(encoding="utf-8"))
     assert re.search(r"Mean score and band by partner and measure .* Cheshire Police c c c c c ", t)
@@ -77,6 +80,7 @@ def test_partnership_heatmap_and_no_case_level_outputs(published):
     assert round(float(rows["Health Visiting"][0]), 1) == 33.3
 
 
+@pytest.mark.e2e
 def test_tools_used_counts_are_suppressed(published):
     # police's 3 audits all name the Home Conditions Tool: c; the partnership's 13 audits are
     # 3 naming it and 10 naming none: the 10 goes too, or 13 - 10 would reveal the 3
@@ -89,6 +93,7 @@ def test_tools_used_counts_are_suppressed(published):
     assert rows["Cheshire Police"][hct] == "c" and rows["Partnership"][hct] == "c"
 
 
+@pytest.mark.e2e
 def test_at_a_glance_leaves_out_low_numbers_and_case_counts(published):
     police = page_text((published / "partner-cheshire-police.html").read_text(encoding="utf-8"))
     glance = police.split("At a glance", 1)[1].split("Contents", 1)[0]

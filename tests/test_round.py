@@ -14,6 +14,8 @@ import pytest
 from conftest import TODAY, assert_self_contained, base_row, page_text, write_return
 from qa_lib.run.round import RoundError, run_round
 
+pytestmark = pytest.mark.e2e  # every test here runs notebooks in kernels
+
 ALL_YES = {k: "Yes" for k in ("TU1", "TU2", "TU3", "TU4", "LE1", "LE2", "LE3", "LE4", "TJ1", "TJ2",
                               "FB1", "FB2", "FB3", "IM1", "IM2")}
 TOOL = {"tool_name": "Home Conditions Tool"}
