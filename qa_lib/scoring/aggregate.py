@@ -7,6 +7,8 @@ all see the same numbers.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
@@ -82,7 +84,7 @@ def headline(scored: pd.DataFrame, profile: Profile, partner: str,
     allp = f[f["partner"] == PARTNERSHIP].set_index("measure")
     rows = []
     for m in profile.measures:
-        me = mine.loc[m.key] if m.key in mine.index else None
+        me = cast(pd.Series, mine.loc[m.key]) if m.key in mine.index else None  # one row
         rows.append({
             "measure": m.key,
             "Measure": m.name,
@@ -420,8 +422,8 @@ def trend(history: pd.DataFrame, scored: pd.DataFrame, profile: Profile, round_i
     earlier round and this one, and the change since the last round. ``figures``, when
     already computed for the round, saves computing them again."""
     who = partner or PARTNERSHIP
-    now = figures if figures is not None and len(figures) else measure_figures(scored, profile)
-    now = now[now["partner"] == who].set_index("measure")[value]
+    fig = figures if figures is not None and len(figures) else measure_figures(scored, profile)
+    now = fig[fig["partner"] == who].set_index("measure")[value]
     out = pd.DataFrame(index=[m.key for m in profile.measures])
     if len(history):
         h = history[history["partner"] == who]
@@ -453,7 +455,7 @@ def distance_travelled(scored: pd.DataFrame, partner: str | None = None,
     rows = []
     for area in areas:
         first = pd.to_numeric(g[f"{prefix}_first_{area}"], errors="coerce")
-        latest = pd.to_numeric(g.get(f"{prefix}_latest_{area}"), errors="coerce")
+        latest = pd.to_numeric(g[f"{prefix}_latest_{area}"], errors="coerce")
         both = first.notna() & latest.notna()
         rows.append({
             "Area": area.replace("_", " ").capitalize(), "Cases with both grades": int(both.sum()),

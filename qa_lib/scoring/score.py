@@ -37,7 +37,7 @@ from qa_lib.common.working_days import add_months
 from qa_lib.profile import computed
 from qa_lib.profile.schema import Criterion, Measure, Profile
 
-STATES = list(AnswerState)  # a criterion's state per row, stored as a categorical
+STATES: list[str] = list(AnswerState)  # a criterion's state per row, stored as a categorical
 
 CONTEXT = ["case_ref", "partner", "auditor_role", "audit_date", "age_band", "plan_type",
            "neglect_types", "overall_grade"]
@@ -66,6 +66,7 @@ _ANSWER_DTYPE = pd.CategoricalDtype([a.value for a in Answer])  # codes 0-3; -1 
 # By answer code (Yes, Partly, No, N/A, and blank as the last entry, index -1):
 _CREDIT_OF = np.array([CREDITS[Answer.YES], CREDITS[Answer.PARTLY], CREDITS[Answer.NO], np.nan,
                        np.nan])
+_STATE_DTYPE = pd.CategoricalDtype(STATES)
 _STATE_OF = np.array([_ANSWERED, _ANSWERED, _ANSWERED, _NA, _MISSING], dtype=np.int8)
 
 
@@ -99,7 +100,7 @@ def _criterion_columns(t: pd.DataFrame, c: Criterion, cols: dict[str, object]) -
         if out.elapsed is not None:
             cols[elapsed_col(c.key)] = pd.Series(out.elapsed, dtype=float)
     cols[credit_col(c.key)] = credit
-    cols[state_col(c.key)] = pd.Categorical.from_codes(state, STATES)
+    cols[state_col(c.key)] = pd.Categorical.from_codes(state, dtype=_STATE_DTYPE)
     return state
 
 
