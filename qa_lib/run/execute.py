@@ -239,7 +239,7 @@ class Job:
 
 
 @dataclass
-class Outcome:
+class JobResult:
     """How a job ended."""
 
     job: Job
@@ -259,14 +259,14 @@ def explain(exc: BaseException, timeout: int) -> str:
 
 
 def run_jobs(jobs: list[Job], kernel: str, *, workers: int = 1, timeout: int = 600,
-             on_done: Callable[[Outcome, int, int], None] | None = None,
-             reuse_kernels: bool = True) -> list[Outcome]:
+             on_done: Callable[[JobResult, int, int], None] | None = None,
+             reuse_kernels: bool = True) -> list[JobResult]:
     """Run notebooks on ``workers`` threads; ``on_done(outcome, done, total)`` is called in the
     caller's thread as each finishes (so rendering and printing never race). With
     ``reuse_kernels`` each worker keeps one kernel for its notebooks (see :class:`WarmKernels`)."""
     warm = WarmKernels(kernel, jobs[0].dst.parent) if reuse_kernels and jobs else None
 
-    def one(job: Job) -> Outcome:
+    def one(job: Job) -> JobResult:
         t0 = time.perf_counter()
         try:
             km, kc = warm.clean() if warm else (None, None)
@@ -274,21 +274,21 @@ def run_jobs(jobs: list[Job], kernel: str, *, workers: int = 1, timeout: int = 6
         except Exception as exc:  # reported per job; never stops the others
             if warm:
                 warm.discard()
-            return Outcome(job, False, time.perf_counter() - t0, explain(exc, timeout))
-        return Outcome(job, True, time.perf_counter() - t0)
+            return JobResult(job, False, time.perf_counter() - t0, explain(exc, timeout))
+        return JobResult(job, True, time.perf_counter() - t0)
 
-    outcomes: list[Outcome] = []
+    results: list[JobResult] = []
     workers = max(1, min(workers, len(jobs)))
     try:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notebook") as pool:
             futures = [pool.submit(one, j) for j in jobs]
             for k, fut in enumerate(as_completed(futures), start=1):
                 out = fut.result()
-                outcomes.append(out)
+                results.append(out)
                 if on_done:
                     on_done(out, k, len(jobs))
     finally:
         if warm:
             warm.close()
     order = {id(j): i for i, j in enumerate(jobs)}
-    return sorted(outcomes, key=lambda o: order[id(o.job)])
+    return sorted(results, key=lambda o: order[id(o.job)])

@@ -34,7 +34,7 @@ from qa_lib.report.round_data import RoundData, load_round, write_round_data
 from qa_lib.report.summary_workbook import summary_views, write_summary
 from qa_lib.report.validation_report import validation_summary, write_validation
 from qa_lib.run import folder, history
-from qa_lib.run.execute import Job, own_kernel, run_jobs
+from qa_lib.run.execute import Job, JobResult, own_kernel, run_jobs
 from qa_lib.run.manifest import Timer, build_manifest, write_manifest
 from qa_lib.run.options import NOTEBOOK_DIR, RoundError, RoundOptions
 from qa_lib.scoring import aggregate as agg
@@ -310,7 +310,7 @@ def _run_notebooks(tmp: Path, opts: RoundOptions, partners: list[str], result: R
     files.update({p: f"partner-{slugify(p)}.html" for p in partners})
     progress(f"Running {len(work)} notebook(s) on {max(1, min(jobs, len(work)))} worker(s)...")
 
-    def done(o, k: int, n: int) -> None:
+    def done(o: JobResult, k: int, n: int) -> None:
         who = o.job.name
         if o.ok:
             try:
