@@ -10,6 +10,8 @@ tests that use the ``browser`` fixture are marked ``browser`` (and ``e2e``) auto
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import inspect
 import io
 import os
 import re
@@ -58,11 +60,24 @@ _UNMARKED = ("This test starts a Jupyter kernel: mark it @pytest.mark.e2e "
              "(make test-fast runs no kernel).")
 
 
+def _refuse_unless_allowed(manager) -> None:
+    if not _KERNELS_ALLOWED["now"]:
+        _KERNEL_STARTS_REFUSED.append(type(manager).__name__)
+        raise RuntimeError(_UNMARKED)
+
+
 def _guarded(start):
+    """``start`` (a kernel manager's start_kernel, plain or async) behind the e2e check."""
+    if inspect.iscoroutinefunction(start):
+        @functools.wraps(start)
+        async def start_async(self, *args, **kwargs):
+            _refuse_unless_allowed(self)
+            return await start(self, *args, **kwargs)
+        return start_async
+
+    @functools.wraps(start)
     def start_kernel(self, *args, **kwargs):
-        if not _KERNELS_ALLOWED["now"]:
-            _KERNEL_STARTS_REFUSED.append(type(self).__name__)
-            raise RuntimeError(_UNMARKED)
+        _refuse_unless_allowed(self)
         return start(self, *args, **kwargs)
     return start_kernel
 
