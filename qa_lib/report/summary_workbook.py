@@ -11,8 +11,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from qa_lib.profile.schema import Profile
-from qa_lib.report import publish as pub
+from qa_lib.report.policy import Policy
+from qa_lib.report.round_data import RoundData
 from qa_lib.scoring import aggregate as agg
+
+TIMESCALE_COUNTS = ["Met", "Late", "Overdue", "Still in time"]
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 BAND_FILLS = ["2166AC", "92C5DE", "F4A582", "B2182B"]
@@ -53,6 +56,8 @@ def _write_sheet(wb: Workbook, name: str, df: pd.DataFrame, profile: Profile,
         if pd.api.types.is_numeric_dtype(df[c]):
             _score_rules(ws, f"{letter}2:{letter}{last}", profile)
             continue
+        if not df[c].isin(profile.band_names).any():  # scores among c (published): no colour
+            continue
         for k, band in enumerate(profile.band_names):
             fill = PatternFill("solid", fgColor=BAND_FILLS[k % 4], bgColor=BAND_FILLS[k % 4])
             ws.conditional_formatting.add(
@@ -91,59 +96,74 @@ def write_summary(path: Path, views: dict[str, tuple[pd.DataFrame, tuple[str, ..
 View = tuple[pd.DataFrame, tuple[str, ...], bool]  # table, band columns, keep the index
 
 
-def summary_views(data, publish: bool = False) -> dict[str, View]:
-    """The report tables, one per sheet. In publishing mode small counts are suppressed and
-    case-level sheets are left out."""
+def summary_views(data: RoundData, publish: bool = False) -> dict[str, View]:
+    """The report tables, one per sheet, through the same publishing policy as the pages
+    (:class:`~qa_lib.report.policy.Policy`): in publishing mode small counts and figures
+    resting on them are suppressed, and case-level sheets are left out."""
+    policy = Policy(publish)
+    s, profile = data.scored, data.profile
+    figures = data.figures  # written once by the round
+    measures = tuple(m.name for m in profile.measures)
+    views: dict[str, View] = {}
+    if policy.notes:
+        views["Notes"] = (pd.DataFrame({"Note": policy.notes}), (), False)
+    n = agg.heatmap(s, profile, value="cases_scored", figures=figures)
+    hm = agg.heatmap(s, profile, figures=figures)
+    views.update({
+        "Heatmap": (policy.cells(hm, n), measures, True),
+        "Measures": (policy.suppress(
+            figures.drop(columns=["measure"]),
+            bases={"cases_scored": ["mean", "median", "pct_good_or_better"]},
+            words={"band": "cases_scored"}), ("band",), False),
+        "Criteria": (_criteria(data, policy), (), False),
+        "Timeliness": (policy.suppress(agg.timeliness(s, profile).drop(
+            columns=["unit", "limit_value"]), counts=TIMESCALE_COUNTS), (), False),
+        "Data quality": (policy.suppress(
+            agg.data_quality(s, profile, data.problems, data.excluded),
+            counts=["Rows scored", "Rows left out"], secondary=None), (), False),
+    })
+    tools = data.tools.T
+    tools.index.name = "Partner"
+    if len(tools.columns):
+        views["Tools used"] = (policy.suppress(tools, counts=list(tools.columns)), (), True)
+    views["Themes"] = (policy.suppress(agg.themes(s, profile), withheld=["Partnership % met"]),
+                       (), False)
+    if len(data.history) and policy.shows_cases:  # published rounds have no trend sheet
+        views["Trend"] = (_trend(data).reset_index(), (), False)
+    if policy.shows_cases:
+        views.update(_case_level(data))
+    return views
+
+
+def _criteria(data: RoundData, policy: Policy) -> pd.DataFrame:
+    """Each partner's criteria breakdown, then the partnership's."""
     s, profile = data.scored, data.profile
     partners = [p for p in profile.partners if p in set(s["partner"])]
     crit = pd.concat([agg.criteria_breakdown(s, profile, p).assign(Partner=p) for p in partners]
                      + [agg.criteria_breakdown(s, profile).assign(Partner=agg.PARTNERSHIP)],
                      ignore_index=True).drop(columns=["measure"])
-    figures = data.figures  # written once by the round
-    mf = figures.drop(columns=["measure"])
-    hm = agg.heatmap(s, profile, figures=figures)
-    tl = agg.timeliness(s, profile).drop(columns=["unit", "limit_value"])
-    dq = agg.data_quality(s, profile, data.problems, data.excluded)
-    measures = tuple(m.name for m in profile.measures)
-    tools = data.tools.T
-    tools.index.name = "Partner"
-    views: dict[str, View] = {}
-    if publish:
-        n = agg.heatmap(s, profile, value="cases_scored", figures=figures)
-        hm = hm.astype(object).mask(n.map(pub.is_low), pub.SUPPRESSED)
-        low = mf["cases_scored"].map(pub.is_low)
-        mf = pub.suppress_by_base(mf, "cases_scored", ["mean", "median", "pct_good_or_better"])
-        mf.loc[low, "band"] = pub.SUPPRESSED
-        crit = pub.suppress_by_base(crit, "Rows", [c for c in crit.columns if c.startswith("% ")])
-        tl = pub.suppress_counts(tl, ["Met", "Late", "Overdue", "Still in time"])
-        dq = pub.suppress_counts(dq, ["Rows scored", "Rows left out"], secondary=False)
-        tools = pub.suppress_counts(tools, list(tools.columns))
-        views["Notes"] = (pd.DataFrame({"Note": [pub.NOTE]}), (), False)
-    views.update({
-        "Heatmap": (hm, () if publish else measures, True),
-        "Measures": (mf, ("band",), False),
-        "Criteria": (crit, (), False),
-        "Timeliness": (tl, (), False),
-        "Data quality": (dq, (), False),
-    })
-    if len(tools.columns):
-        views["Tools used"] = (tools, (), True)
-    th = agg.themes(s, profile)
-    views["Themes"] = (th.drop(columns=["Partnership % met"]) if publish else th, (), False)
-    if len(data.history):
-        tr = pd.concat([agg.trend(data.history, s, profile, data.round_id, p, figures=figures)
-                        .assign(Partner=p) for p in [*partners, None]])
-        tr["Partner"] = tr["Partner"].fillna(agg.PARTNERSHIP)
-        if not publish:
-            views["Trend"] = (tr.reset_index(), (), False)
-    if not publish:
-        views.update({
-            "Case view": (agg.case_view(s, profile), (), True),
-            "Cases apart": (agg.cases_apart(s, profile), (), False),
-            "Moderation": (agg.moderation(s, profile), ("Auditor's grade", "Band of case score"),
-                           False),
-            "Drift": (agg.drift(s, profile), (), False),
-            "Child's voice": (agg.narrative(s, "child_voice_excerpt"), (), False),
-            "Recommended actions": (agg.narrative(s, "recommended_actions"), (), False),
-        })
-    return views
+    return policy.suppress(crit, bases={"Rows": [c for c in crit.columns if c.startswith("% ")]})
+
+
+def _trend(data: RoundData) -> pd.DataFrame:
+    """Each partner's trend, then the partnership's."""
+    s, profile = data.scored, data.profile
+    partners = [p for p in profile.partners if p in set(s["partner"])]
+    tr = pd.concat([agg.trend(data.history, s, profile, data.round_id, p, figures=data.figures)
+                    .assign(Partner=p) for p in [*partners, None]])
+    tr["Partner"] = tr["Partner"].fillna(agg.PARTNERSHIP)
+    return tr
+
+
+def _case_level(data: RoundData) -> dict[str, View]:
+    """The sheets that list individual cases (never part of a published round)."""
+    s, profile = data.scored, data.profile
+    return {
+        "Case view": (agg.case_view(s, profile), (), True),
+        "Cases apart": (agg.cases_apart(s, profile), (), False),
+        "Moderation": (agg.moderation(s, profile), ("Auditor's grade", "Band of case score"),
+                       False),
+        "Drift": (agg.drift(s, profile), (), False),
+        "Child's voice": (agg.narrative(s, "child_voice_excerpt"), (), False),
+        "Recommended actions": (agg.narrative(s, "recommended_actions"), (), False),
+    }

@@ -1,0 +1,79 @@
+"""Sections about the round itself: data quality and method.
+
+Each function returns a section's body as HTML (its heading comes from the section list).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from qa_lib.report import fragments as fr
+from qa_lib.report.policy import Policy
+from qa_lib.report.round_data import RoundData
+from qa_lib.scoring import aggregate as agg
+
+
+def data_quality_section(data: RoundData, partner: str | None) -> str:
+    """Rows scored and left out, missing answers, notes, insufficient evidence."""
+    dq = agg.data_quality(data.scored, data.profile, data.problems, data.excluded, partner)
+    return (fr.paragraph(
+        "Missing answers are blank cells where an answer was expected; they are left out of "
+        "scores. A measure with fewer than half of its applicable criteria answered is not "
+        "scored (insufficient evidence). Notes are values the toolkit read in a standard "
+        "form, such as 'y' read as 'Yes'. Personal details redacted counts the names, dates, "
+        "addresses and other identifiers removed from the free text.")
+        + Policy.of(data).table(
+            dq, "Data quality by partner", counts=["Rows scored", "Rows left out"],
+            secondary=None, row_header="Partner",
+            number_columns={"Rows scored": 0, "Rows left out": 0, "Missing answers": 0,
+                            "% missing": 1, "Measures with insufficient evidence": 0,
+                            "Notes (values normalised)": 0, "Personal details redacted": 0}))
+
+
+def method_section(data: RoundData, partner: str | None = None) -> str:
+    """How a score is made, the profile version and the input hashes."""
+    p = data.profile
+    bands = ", ".join(f"{b.name} {b.min:g} or more" if b.min else f"{b.name} below "
+                      f"{p.model.bands[i - 1].min:g}" for i, b in enumerate(p.model.bands))
+    items = [
+        "Each criterion is answered Yes (credit 1), Partly (0.5), No (0) or N/A. N/A leaves "
+        "the criterion out; a blank is missing: left out of the score and counted against "
+        "completeness.",
+        "Measure score = 100 x sum(weight x credit) / sum(weight of the answered, applicable "
+        "criteria). A measure with fewer than half of its applicable criteria answered is "
+        "'insufficient evidence' and not scored.",
+        f"Bands: {bands}. Bands are always written as words as well as colours.",
+        "Case score = mean of the case's scored measures. A row is flagged for moderation "
+        "when the auditor's grade is two or more bands from the band of the case score.",
+        "Partner figures are means and medians of measure scores over the partner's cases; "
+        "partnership figures pool every row. A figure resting on 1 to 5 cases is marked "
+        f"{fr.LOW_MARK}.",
+        "Timescales count working days after the start day up to and including the end day "
+        "(Monday to Friday, less England and Wales bank holidays). A dated criterion applies "
+        "when its start date is present; if the end is absent it fails only when the limit "
+        "had passed on the audit date.",
+    ]
+    files = pd.DataFrame(data.meta.get("inputs", []))
+    if len(files):
+        files = files[["file", "status", "rows", "sha256"]].rename(columns={
+            "file": "File", "status": "Status", "rows": "Rows read", "sha256": "SHA-256"})
+    crit = pd.DataFrame([{
+        "Criterion": c.key, "Measure": m.name, "Question": c.question, "Weight": c.weight,
+        "Answer": "/".join(c.answers) if c.answers else f"computed: {c.rule.function}",
+        "Source in the strategy": (f"{c.source.section}: \u201c{c.source.quote}\u201d"
+                                   if c.source else "not recorded")}
+        for m in p.measures for c in m.criteria])
+    return (fr.bullet_list(items)
+            + fr.definition_list([
+                ("Strategy profile", f"{p.name}, version {p.version}"),
+                ("Strategy", p.model.strategy),
+                ("Toolkit version", str(data.meta.get("toolkit_version", ""))),
+                ("Audit reference date", str(data.meta.get("today", ""))),
+            ])
+            + fr.paragraph("Each criterion with the passage of the strategy it comes from, so "
+                           "a reader can see why the question is asked.")
+            + fr.table(crit, f"Criteria of the profile and their sources in "
+                             f"{p.model.strategy}", row_header="Criterion",
+                       number_columns={"Weight": 0})
+            + fr.table(files, "Input files and their SHA-256 hashes", row_header="File",
+                       number_columns={"Rows read": 0}))

@@ -1,0 +1,106 @@
+"""Case-level sections: the case view, cases apart, moderation, drift, the child's voice and
+what the auditors said.
+
+Each lists individual cases, so each is flagged ``case_level`` in the section list and the
+publishing policy leaves it out of a published round; the functions here only say what a
+section shows when it is shown.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from qa_lib.report import fragments as fr
+from qa_lib.report.round_data import RoundData
+from qa_lib.scoring import aggregate as agg
+
+NARRATIVE = [("strengths", "Strengths"), ("areas_for_improvement", "Areas for improvement"),
+             ("recommended_actions", "Recommended actions")]
+VOICE_SHOWN = 12  # excerpts on the page; the rest are in summary.xlsx
+
+
+def case_view_section(data: RoundData, partner: str | None = None) -> str:
+    """Each case with every partner's case score side by side."""
+    cv = agg.case_view(data.scored, data.profile).reset_index()
+    partners = [c for c in cv.columns if c not in ("Case", "Partners", "Widest band gap")]
+    return (fr.paragraph(
+        "Every case in the round, with each partner's case score (mean of its scored "
+        "measures; a dash where that partner did not audit the case or could not score it). "
+        "The widest band gap is the largest distance between partners' "
+        "bands on the case score or on any one measure.")
+        + fr.table(cv, "Case scores by partner", row_header="Case",
+                   number_columns={**{p: 0 for p in partners}, "Partners": 0,
+                                   "Widest band gap": 0}))
+
+
+def apart_section(data: RoundData, partner: str | None = None) -> str:
+    """Cases where partners' bands are two or more apart."""
+    ap = agg.cases_apart(data.scored, data.profile)
+    return (fr.paragraph(
+        "Cases where two partners' bands are two or more apart, on the case score or on a "
+        "measure: the subgroup may wish to look at how the agencies see the child differently.")
+        + fr.table(ap, "Cases where partners are two or more bands apart", row_header="Case",
+                   number_columns={"Bands apart": 0}, empty="No case."))
+
+
+def moderation_section(data: RoundData, partner: str | None) -> str:
+    """Rows whose auditor grade is two or more bands from the case score's band."""
+    mod = agg.moderation(data.scored, data.profile, partner)
+    if partner:
+        mod = mod.drop(columns=["Partner"])
+    return (fr.paragraph(
+        "The auditor's own overall grade is two or more bands away from the band of the case "
+        "score. These cases should be discussed at moderation.")
+        + fr.table(mod, "Cases flagged for moderation", row_header="Case",
+                   band_columns=["Auditor's grade", "Band of case score"],
+                   number_columns={"Case score": 1, "Bands apart": 0},
+                   empty="No case is flagged."))
+
+
+def drift_section(data: RoundData, partner: str | None) -> str:
+    """Plans open 18 months or more; first reviews overdue (reported, not scored)."""
+    dr = agg.drift(data.scored, data.profile, partner)
+    if partner:
+        dr = dr.drop(columns=["Partner"])
+    months = data.profile.model.drift.plan_months if data.profile.model.drift else 18
+    return (fr.paragraph(
+        f"Drift flags are reported, not scored: a plan open {months} months or more (at its "
+        "end, or at the audit date while open), and a first review conference overdue.")
+        + fr.table(dr, "Cases with a drift flag", row_header="Case",
+                   number_columns={"Months on plan": 1}, empty="No case has a drift flag."))
+
+
+def narrative_section(data: RoundData, partner: str | None) -> str:
+    """What auditors wrote: strengths, areas for improvement, recommended actions (redacted)."""
+    out = [fr.paragraph(
+        "In the auditors' own words, after the personal-data scan: names, dates, addresses, "
+        "phone numbers, e-mail addresses and NHS numbers are replaced with [redacted].")]
+    for col, title in NARRATIVE:
+        nar = agg.narrative(data.scored, col, partner)
+        if partner:
+            nar = nar.drop(columns=["Partner"])
+        out.append(fr.heading(title, 3))
+        out.append(fr.table(nar, f"{title} ({partner or 'all partners'})", row_header="Case",
+                            empty="Nothing recorded."))
+    return "".join(out)
+
+
+def child_voice_section(data: RoundData, partner: str | None) -> str:
+    """Short redacted quotes of what children said, so their experience is heard."""
+    nar = agg.narrative(data.scored, "child_voice_excerpt", partner)
+    out = [fr.paragraph(
+        "What children told the professionals working with them, as recorded by the auditor "
+        "(after the personal-data scan). The strategies ask that the child's lived experience "
+        "is heard, not only scored.")]
+    if nar.empty:
+        out.append(fr.paragraph("No excerpt of the child's voice was recorded in this round."))
+        return "".join(out)
+    for _, r in nar.head(VOICE_SHOWN).iterrows():
+        who = f"Case {r['Case']}, age band {r['Age band'] or 'not recorded'}"
+        if not partner:
+            who += f", {r['Partner']}"
+        out.append(f'<blockquote class="voice"><p>{escape(r["Text"])}</p>'
+                   f"<footer>{escape(who)}</footer></blockquote>")
+    if len(nar) > VOICE_SHOWN:
+        out.append(fr.paragraph(f"{len(nar) - VOICE_SHOWN} more excerpts are in summary.xlsx."))
+    return "".join(out)

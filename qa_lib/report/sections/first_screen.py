@@ -1,0 +1,192 @@
+"""Each report's first screen (round facts, warnings, the at-a-glance sentences and the
+contents list from the section list), and a whole report's body rendered without a kernel.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+import pandas as pd
+
+from qa_lib.report import fragments as fr
+from qa_lib.report.policy import Policy
+from qa_lib.report.round_data import RoundData
+from qa_lib.report.sections.listing import Scope, scope_of, section_html, sections_for
+from qa_lib.scoring import aggregate as agg
+
+ALL_LOW = ("Every figure for this partner rests on 1 to 5 cases, so none is given in "
+           "publishing mode.")
+
+
+def contents_html(scope: Scope) -> str:
+    """The contents list of a report: a link to each of its sections, from the section list."""
+    items = "".join(f'<li><a href="#{s.anchor}">{escape(s.title)}</a></li>'
+                    for s in sections_for(scope) if s.in_contents)
+    return f'<nav class="contents" aria-label="Contents"><h2>Contents</h2><ul>{items}</ul></nav>'
+
+
+def _left_out(data: RoundData, partner: str | None) -> str:
+    """The partial-round warning: rows left out because of errors, and files refused."""
+    ex = data.excluded
+    if partner is not None and len(ex):
+        ex = ex[ex["partner"] == partner]
+    refused = data.meta.get("refused_files", [])
+    if not len(ex) and not refused:
+        return ""
+    reasons = ex["reasons"].str.split("; ").explode().value_counts() if len(ex) else pd.Series()
+    lines = [f"{n} row{'s' if n != 1 else ''}: {r}" for r, n in reasons.head(8).items()]
+    body = (f"<p><strong>{len(ex)} row{'s were' if len(ex) != 1 else ' was'} left out</strong> "
+            f"of this report because of errors in the returns"
+            f"{' of this partner' if partner else ''}. The figures below use the remaining rows "
+            f"only. The validation report lists every problem and how to fix it.</p>")
+    if lines:
+        body += fr.bullet_list(lines)
+    if refused and partner is None:
+        body += f"<p>Files refused whole: {escape(', '.join(refused))}.</p>"
+    return fr.callout(body, "warning", "This is a partial round.")
+
+
+def _profile_line(data: RoundData) -> str:
+    p = data.profile
+    return f"{p.name}, version {p.version} ({p.model.strategy})"
+
+
+def partner_first_screen(data: RoundData, partner: str) -> str:
+    """Round facts, the partial-round warning (if any) and contents."""
+    policy = Policy.of(data)
+    f = data.figures
+    facts = [
+        ("Round", data.round_id),
+        ("Partner agency", partner),
+        ("Cases scored", policy.count(data.partner_slice(partner)["case_ref"].nunique())),
+        ("Strategy profile", _profile_line(data)),
+        ("Partners in the round",
+         str(int(f.loc[f["partner"] != agg.PARTNERSHIP, "partner"].nunique()))),
+    ]
+    return (fr.heading("About this report", 2) + fr.definition_list(facts)
+            + _left_out(data, partner) + policy.note_html()
+            + _glance(partner_glance(data, partner)) + contents_html(Scope.PARTNER))
+
+
+def partnership_first_screen(data: RoundData) -> str:
+    """Round facts, partial-round warning and contents for the partnership report."""
+    s = data.scored
+    facts = [
+        ("Round", data.round_id),
+        ("Strategy profile", _profile_line(data)),
+        ("Partners", str(s["partner"].nunique())),
+        ("Cases", str(s["case_ref"].nunique())),
+        ("Case and partner rows scored", str(len(s))),
+    ]
+    return (fr.heading("About this report", 2) + fr.definition_list(facts)
+            + _left_out(data, None) + Policy.of(data).note_html()
+            + _glance(partnership_glance(data)) + contents_html(Scope.PARTNERSHIP))
+
+
+def _glance(sentences: list[str]) -> str:
+    return (fr.heading("At a glance", 2, "glance") + fr.bullet_list(sentences)) if sentences else ""
+
+
+def _score_words(name: str, score: float, band: str | None) -> str:
+    return f"{name}, {fr.round_half_up(score, 1):.1f} ({band})"
+
+
+def _best_and_worst(rows: pd.DataFrame, prefix: str) -> list[str]:
+    """'Strongest ...; weakest ...' from rows with Measure, Score and Band (first on ties)."""
+    rows = rows.dropna(subset=["Score"])
+    if rows.empty:
+        return []
+    best = rows.loc[rows["Score"].idxmax()]
+    worst = rows.loc[rows["Score"].idxmin()]
+    if len(rows) == 1:
+        return [f"{prefix}: {_score_words(best['Measure'], best['Score'], best['Band'])}."]
+    return [f"{prefix}: {_score_words(best['Measure'], best['Score'], best['Band'])}. "
+            f"Weakest: {_score_words(worst['Measure'], worst['Score'], worst['Band'])}."]
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _up_down_level(changes: pd.Series) -> tuple[int, int, int]:
+    ch = changes.dropna().map(lambda v: fr.round_half_up(v, 1))
+    return int((ch > 0).sum()), int((ch < 0).sum()), int((ch == 0).sum())
+
+
+def partner_glance(data: RoundData, partner: str) -> list[str]:
+    """Plain sentences for the first screen: the partner's strongest and weakest measures,
+    against the partnership and the last round, and the cases needing a look. In publishing
+    mode, figures resting on 1 to 5 cases and case counts are left out."""
+    policy = Policy.of(data)
+    hl = policy.keep(agg.headline(data.scored, data.profile, partner, data.history,
+                                  data.figures), "Cases scored")
+    if hl.empty:  # only in publishing mode: a headline has a row for every measure
+        return [ALL_LOW]
+    out = _best_and_worst(hl, "Strongest measure")
+    if hl["Difference"].notna().any():
+        up, down, level = _up_down_level(hl["Difference"])
+        out.append(f"Above the partnership on {up} of {up + down + level} measures, below on "
+                   f"{down}, level on {level}.")
+    if "Change since last round" in hl and hl["Change since last round"].notna().any():
+        up, down, level = _up_down_level(hl["Change since last round"])
+        last = sorted(data.history["round"].unique())[-1]
+        out.append(f"Since {last}: up on {up} measures, down on {down}, level on {level}.")
+    if policy.shows_cases:
+        mine = data.partner_slice(partner)
+        drift = int((mine["drift_plan_long"] | mine["drift_review_overdue"]).sum())
+        out.append(f"{_count(int(mine['moderation_flag'].sum()), 'case', 'cases')} flagged "
+                   f"for moderation; {_count(drift, 'case', 'cases')} with a drift flag.")
+    return out
+
+
+def partnership_glance(data: RoundData) -> list[str]:
+    """Plain sentences for the partnership's first screen: strongest and weakest measures,
+    partners with a measure in the lowest band, shared areas for improvement, and (outside
+    publishing mode) cases where partners disagree or that need moderation."""
+    policy = Policy.of(data)
+    f, profile = data.figures, data.profile
+    allp = f[f["partner"] == agg.PARTNERSHIP].rename(
+        columns={"measure_name": "Measure", "mean": "Score", "band": "Band"})
+    out = _best_and_worst(allp, "Strongest measure across partners")
+    parts = policy.keep(f[f["partner"] != agg.PARTNERSHIP], "cases_scored")
+    lowest = profile.band_names[-1]
+    low = list(dict.fromkeys(parts.loc[parts["band"] == lowest, "partner"]))
+    out.append(f"Partners with a measure in the lowest band ({lowest}): "
+               + (", ".join(low) if low else "none") + ".")
+    th = agg.themes(data.scored, profile)
+    weak = th[th["Theme"] == agg.SHARED_WEAKNESS]
+    if len(weak):
+        items = [f"{r['Criterion']} ({r['Question']})" for _, r in weak.head(3).iterrows()]
+        more = f", and {len(weak) - 3} more" if len(weak) > 3 else ""
+        out.append("Shared areas for improvement: " + "; ".join(items) + more + ".")
+    else:
+        out.append("No shared area for improvement this round.")
+    if policy.shows_cases:
+        apart = int(agg.cases_apart(data.scored, profile)["Case"].nunique())
+        flagged = int(data.scored["moderation_flag"].sum())
+        out.append(f"{_count(apart, 'case', 'cases')} where partners are two or more bands "
+                   f"apart; {_count(flagged, 'audit', 'audits')} flagged for moderation.")
+    return out
+
+
+def first_screen(data: RoundData, partner: str | None = None) -> str:
+    """The first screen of the partner report (for ``partner``, default the partner ``data``
+    was loaded for) or of the partnership report."""
+    partner = partner if partner is not None else data.partner
+    return partnership_first_screen(data) if partner is None else partner_first_screen(
+        data, partner)
+
+
+def show_first_screen(data: RoundData) -> None:
+    """Display the first screen in a notebook."""
+    from IPython.display import HTML, display
+
+    display(HTML(first_screen(data)))
+
+
+def report_body(data: RoundData, partner: str | None = None) -> str:
+    """A whole report's body, as its notebook shows it, without a kernel: the first screen,
+    then every section of the list for the report's scope."""
+    partner = partner if partner is not None else data.partner
+    return first_screen(data, partner) + "".join(
+        section_html(data, s.anchor, partner) for s in sections_for(scope_of(partner)))

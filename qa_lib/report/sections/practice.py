@@ -1,0 +1,78 @@
+"""Sections on practice: statutory timescales, the neglect tools used, and the Graded Care
+Profile 2's distance travelled.
+
+Each function returns a section's body as HTML (its heading comes from the section list);
+tables and charts go through the round's :class:`~qa_lib.report.policy.Policy`.
+"""
+
+from __future__ import annotations
+
+from qa_lib.report import charts
+from qa_lib.report import fragments as fr
+from qa_lib.report.policy import Policy
+from qa_lib.report.round_data import RoundData
+from qa_lib.scoring import aggregate as agg
+
+TIMESCALE_COUNTS = ["Met", "Late", "Overdue", "Still in time"]
+
+
+def timeliness_section(data: RoundData, partner: str | None) -> str:
+    """Statutory timescales: chart and table."""
+    tl = agg.timeliness(data.scored, data.profile, partner)
+    who = partner or "the partnership"
+    if tl.empty:
+        return fr.paragraph("No dated criteria.")
+    policy = Policy.of(data)
+    return (fr.paragraph(
+        "Working days exclude weekends and England and Wales bank holidays. Overdue means the "
+        "event had not happened and the limit had passed on the audit date; still in time "
+        "means it had not happened but the limit had not yet passed (left out of the score).")
+        + policy.chart_of_counts(lambda: charts.timeliness_chart(tl, who))
+        + policy.table(tl.drop(columns=["unit", "limit_value"]),
+                       f"Timescales against statutory limits ({who})",
+                       counts=TIMESCALE_COUNTS, bases={("Met", "Late"): ["Median taken"]},
+                       row_header="Criterion",
+                       number_columns={**{c: 0 for c in TIMESCALE_COUNTS}, "Median taken": 1}))
+
+
+def tools_section(data: RoundData, partner: str | None) -> str:
+    """Which of the strategy's neglect tools the audits name: chart and table."""
+    who = partner or "the partnership"
+    if len(data.tools):
+        tu = agg.tools_used(data.tools, partner)
+    else:  # a round folder from before tools.parquet: no partnership figure if sliced
+        counts = agg.tool_counts(data.scored, data.profile)
+        tu = agg.tools_used(counts, None if data.partner else partner)
+    if tu.empty:
+        return fr.paragraph("This profile's audit sheet does not record which tool was used.")
+    policy = Policy.of(data)
+    shares = [c for c in tu.columns if "%" in c]
+    return (fr.paragraph(
+        "The neglect tool named in each audit (one partner's return for one case), from the "
+        f"tools of the {data.profile.model.strategy}. {agg.NO_TOOL} counts audits that name "
+        "none, for example where the tool-use question was answered No.")
+        + policy.chart_of_counts(lambda: charts.tools_chart(tu, who))
+        # published: counts only, each column suppressed down its tools (the column's total,
+        # the audits, would reveal a lone suppressed count)
+        + policy.table(tu, f"Neglect tools named in the audits ({who})", index=True,
+                       counts=[c for c in tu.columns if c not in shares], secondary="columns",
+                       withheld=shares, row_header="Tool",
+                       number_columns={c: (1 if c in shares else 0) for c in tu.columns}))
+
+
+def distance_travelled_section(data: RoundData, partner: str | None) -> str | None:
+    """Graded Care Profile 2 first and latest grades: the distance travelled (None when no
+    grade was recorded, so the section is not shown)."""
+    dt_ = agg.distance_travelled(data.scored, partner)
+    if dt_.empty:
+        return None
+    grades = ["Mean first grade", "Mean latest grade", "Mean change"]
+    return (fr.paragraph(
+        "Where the Graded Care Profile 2 was used, its first and latest grades for each area "
+        "(1 best to 5 worst). A negative change means care improved.")
+        + Policy.of(data).table(
+            dt_, f"Graded Care Profile 2 grades, first and latest ({partner or 'all partners'})",
+            bases={"Cases with both grades": grades}, counts=["Cases improved"], secondary=None,
+            row_header="Area", number_columns={"Cases with both grades": 0, **{g: 1 for g in grades},
+                                               "Cases improved": 0},
+            signed=("Mean change",)))
