@@ -28,6 +28,8 @@ from qa_lib.profile.audit_tool import slugify, write_template
 from qa_lib.profile.schema import Profile, load_profile
 from qa_lib.report.round_data import RoundData
 from qa_lib.run import folder as round_folder
+from qa_lib.run import options as options_module
+from qa_lib.run.execute import usable_cores
 from qa_lib.run.manifest import Timer
 from qa_lib.run.options import RoundOptions
 from qa_lib.run.round import check, score_rows, store
@@ -84,6 +86,14 @@ def _guarded(start):
 
 for _cls in (KernelManager, AsyncKernelManager):
     _cls.start_kernel = _guarded(_cls.start_kernel)
+
+
+# Under pytest-xdist each worker runs its own rounds: share the cores between workers
+# rather than have every worker's round start one kernel per core.
+_WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+if _WORKERS > 1:
+    _cores = usable_cores()
+    options_module.usable_cores = lambda: max(1, _cores // _WORKERS)  # type: ignore[assignment]
 
 
 def pytest_collection_modifyitems(config, items):
