@@ -156,10 +156,12 @@ def _cmd_profiles(a) -> int:
 
 
 def _cmd_rules(a) -> int:
+    """Print every problem code from the registry: code, severity, title, and the fix."""
     from qa_lib.checks.rules import catalogue
 
     for r in catalogue().itertuples(index=False):
-        print(f"{r.code}  {r.severity:<5}  {r.check}")
+        print(f"{r.code}  {r.severity:<5}  {r.title}")
+        print(f"{'':12}Fix: {r.fix}")
     return 0
 
 

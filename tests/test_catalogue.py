@@ -31,7 +31,8 @@ from openpyxl.utils import get_column_letter
 
 from conftest import TODAY, base_row, letter_of, validate_folder, write_return
 from qa_lib.checks.rules import Validated, validate
-from qa_lib.common.problems import ERROR, NOTE, Problem
+from qa_lib.common.problems import Problem
+from qa_lib.common.vocabulary import Severity
 from qa_lib.ingest.returns import read_returns
 
 # --------------------------------------------------------------------------- helpers
@@ -207,7 +208,7 @@ def test_legacy_xls_is_read_like_xlsx(tmp_path, halton):
     assert list(t["partner"]) == ["Housing", "Housing"]
     assert [(n.code, n.row) for n in v.notes] == [("N06", 2)]
     assert ok(v, path.name, 2)
-    [p] = of(v, path.name, 3, ERROR)
+    [p] = of(v, path.name, 3, Severity.ERROR)
     assert (p.code, p.sheet, p.column, p.letter) == ("A02", "Audit", "TU3",
                                                       get_column_letter(keys.index("TU3") + 1))
 
@@ -238,7 +239,7 @@ def test_workbook_saved_with_a_csv_name_is_read_as_a_workbook_with_a_note(tmp_pa
 
     assert v.errors == []
     assert ok(v, path.name, 2)
-    [n] = of(v, path.name, severity=NOTE)
+    [n] = of(v, path.name, severity=Severity.NOTE)
     assert n.code == "N15" and "Excel workbook with a .csv name" in n.message
 
 
@@ -267,7 +268,7 @@ def test_csv_with_semicolons(tmp_path, halton):
     assert t.loc[2, "neglect_types"] == "Physical; Emotional"
     assert t.loc[2, "TU3"] == "Partly"
     assert ok(v, path.name, 2)
-    [p] = of(v, path.name, 3, ERROR)
+    [p] = of(v, path.name, 3, Severity.ERROR)
     assert (p.code, p.column, p.letter) == ("A02", "TU3", get_column_letter(keys_of(halton).index("TU3") + 1))
 
 
@@ -387,7 +388,7 @@ def test_text_file_with_an_excel_name_is_read_as_csv_with_a_note(tmp_path, halto
 
     assert v.errors == []
     assert ok(v, path.name, 2)
-    assert [p.code for p in of(v, path.name, severity=NOTE)] == ["N15"]
+    assert [p.code for p in of(v, path.name, severity=Severity.NOTE)] == ["N15"]
 
 
 def test_spreadsheet_in_another_format_is_refused(tmp_path, halton):
@@ -409,7 +410,7 @@ def test_file_that_is_not_a_return_is_skipped_with_a_note(tmp_path, halton):
 
     assert v.errors == []
     [p] = of(v, "notes.txt")
-    assert (p.severity, p.code) == (NOTE, "N02")
+    assert (p.severity, p.code) == (Severity.NOTE, "N02")
     assert "skipped" in p.message
     assert {f.name: f.status for f in ing.files} == {"notes.txt": "skipped", "police.xlsx": "read"}
 
@@ -454,7 +455,7 @@ def test_audit_sheet_renamed_is_read_from_the_one_sheet_with_the_columns(tmp_pat
 
     assert v.errors == []
     assert ok(v, path.name, 2)
-    [n] = of(v, path.name, severity=NOTE)
+    [n] = of(v, path.name, severity=Severity.NOTE)
     assert n.code == "N09" and "'Cases'" in n.message
 
 
@@ -484,7 +485,7 @@ def test_hidden_audit_sheet_is_read_with_a_note(tmp_path, halton):
 
     assert v.errors == []
     assert ok(v, path.name, 2)
-    [n] = of(v, path.name, severity=NOTE)
+    [n] = of(v, path.name, severity=Severity.NOTE)
     assert (n.code, n.sheet, n.row) == ("N04", "Audit", None)
     assert "hidden" in n.message
 
@@ -497,7 +498,7 @@ def test_audit_sheet_with_only_the_header_gets_a_note(tmp_path, halton):
 
     assert v.errors == []
     [n] = of(v, path.name)
-    assert (n.severity, n.code, n.sheet) == (NOTE, "N03", "Audit")
+    assert (n.severity, n.code, n.sheet) == (Severity.NOTE, "N03", "Audit")
     assert "no case rows" in n.message
     assert ing.files[0].status == "read" and ing.files[0].rows == 0
 
@@ -518,7 +519,7 @@ def test_reordered_columns_are_read_by_key(tmp_path, halton):
     assert t.loc[2, "partner"] == "Cheshire Police" and t.loc[2, "TU1"] == "No"
     assert t.loc[2, "audit_date"].date() == dt.date(2026, 10, 15)
     assert ok(v, path.name, 2)
-    [p] = of(v, path.name, 3, ERROR)
+    [p] = of(v, path.name, 3, Severity.ERROR)
     assert (p.column, p.letter) == ("LE2", get_column_letter(keys.index("LE2") + 1))
 
 
@@ -569,7 +570,7 @@ def test_spaces_and_non_breaking_spaces_in_headers_and_values(tmp_path, halton):
     t = table_rows(v, path.name)
     assert (t.loc[2, "case_ref"], t.loc[2, "partner"], t.loc[2, "TU3"], t.loc[2, "age_band"]) == (
         "HAL-0001", "Cheshire Police", "Yes", "5-10")
-    notes = {(p.code, p.column) for p in of(v, path.name, 2, NOTE)}
+    notes = {(p.code, p.column) for p in of(v, path.name, 2, Severity.NOTE)}
     assert notes == {("N14", "partner"), ("N10", "TU3"), ("N14", "age_band")}
 
 
@@ -586,7 +587,7 @@ def test_typographic_quotes_dashes_and_invisible_characters(tmp_path, halton):
     assert (t.loc[2, "partner"], t.loc[2, "age_band"], t.loc[2, "TU3"]) == (
         "Children's Social Care", "5-10", "Yes")
     assert t.loc[2, "strengths"] == "Good work"
-    assert {p.column for p in of(v, path.name, 2, NOTE)} == {"partner", "age_band", "TU3"}
+    assert {p.column for p in of(v, path.name, 2, Severity.NOTE)} == {"partner", "age_band", "TU3"}
 
 
 def test_two_header_rows_the_second_is_skipped_with_a_note(tmp_path, halton):
@@ -603,10 +604,10 @@ def test_two_header_rows_the_second_is_skipped_with_a_note(tmp_path, halton):
 
     assert list(table_rows(v, path.name).index) == [3, 4]
     [n] = of(v, path.name, 2)
-    assert (n.severity, n.code) == (NOTE, "N07")
+    assert (n.severity, n.code) == (Severity.NOTE, "N07")
     assert "Row 2 repeats the column headings" in n.message
     assert ok(v, path.name, 3)
-    assert [(p.code, p.column) for p in of(v, path.name, 4, ERROR)] == [("A02", "TU2")]
+    assert [(p.code, p.column) for p in of(v, path.name, 4, Severity.ERROR)] == [("A02", "TU2")]
 
 
 def test_second_header_row_in_a_different_order_refuses_the_file(tmp_path, halton):
@@ -650,7 +651,7 @@ def test_merged_cells_are_filled_down_with_a_note(tmp_path, halton):
     assert v.errors == []
     t = table_rows(v, path.name)
     assert list(t["partner"]) == ["Cheshire Police"] * 3 + ["Housing"]
-    [n] = of(v, path.name, severity=NOTE)
+    [n] = of(v, path.name, severity=Severity.NOTE)
     assert (n.code, n.row, n.column, n.letter) == ("N06", 2, "partner", b)
     assert f"{b}2:{b}4" in n.message and "rows 3 to 4" in n.message
 
@@ -668,7 +669,7 @@ def test_hidden_rows_and_columns_are_read_with_a_note(tmp_path, halton):
 
     assert list(table_rows(v, path.name).index) == [2, 3, 4]
     assert [(p.code, p.row, p.column) for p in v.errors] == [("A02", 3, "TU3")]
-    notes = {(p.code, p.row, p.column) for p in of(v, path.name, severity=NOTE)}
+    notes = {(p.code, p.row, p.column) for p in of(v, path.name, severity=Severity.NOTE)}
     assert notes == {("N05", None, "TU3"), ("N05", 3, None)}
     row_note = next(p for p in v.notes if p.row == 3)
     assert "Row 3 is hidden" in row_note.message
@@ -711,7 +712,7 @@ def test_formula_with_no_saved_result_is_an_error_naming_the_cell(tmp_path, halt
 
     v = validate_folder(tmp_path, halton)
 
-    errs = sorted(of(v, path.name, 3, ERROR), key=lambda p: p.letter)
+    errs = sorted(of(v, path.name, 3, Severity.ERROR), key=lambda p: p.letter)
     assert [(p.code, p.column) for p in errs] == sorted(
         [("X01", "TU1"), ("X01", "audit_date")], key=lambda c: letter_of(path, c[1]))
     p = next(p for p in errs if p.column == "audit_date")
@@ -734,7 +735,7 @@ def test_formula_showing_an_excel_error_is_an_error(tmp_path, halton):
 
     v = validate_folder(tmp_path, halton)
 
-    [p] = of(v, path.name, 2, ERROR)
+    [p] = of(v, path.name, 2, Severity.ERROR)
     assert (p.code, p.column, p.letter, p.value) == ("X02", "TU2", tu2, "#N/A")
     assert "shows the Excel error #N/A" in p.message
     assert ok(v, path.name, 3)
@@ -783,7 +784,7 @@ def test_stray_value_at_the_bottom_and_far_right_reads_fast(tmp_path, halton):
     # the stray case reference far down is a row like any other, with its true Excel row
     assert {(p.code, p.row, p.column) for p in v.errors} == {
         ("V01", 1048575, "partner"), ("V01", 1048575, "audit_date")}
-    [n] = of(v, path.name, severity=NOTE)
+    [n] = of(v, path.name, severity=Severity.NOTE)
     assert n.code == "N08" and "Cell XFD2" in n.message
 
 
@@ -856,7 +857,7 @@ def test_nonsense_in_every_coded_column_at_once(tmp_path, halton):
 
     v = validate_folder(tmp_path, halton)
 
-    errs = of(v, path.name, 3, ERROR)
+    errs = of(v, path.name, 3, Severity.ERROR)
     assert sorted(p.column for p in errs) == sorted(c.key for c in coded)
     codes = {p.column: p.code for p in errs}
     assert codes["partner"] == "C01" and codes["neglect_types"] == "C02"
@@ -874,7 +875,7 @@ def test_numbers_and_true_false_where_answers_belong(tmp_path, halton):
 
     v = validate_folder(tmp_path, halton)
 
-    errs = {p.column: p for p in of(v, path.name, 2, ERROR)}
+    errs = {p.column: p for p in of(v, path.name, 2, Severity.ERROR)}
     assert set(errs) == {"TU1", "LE2", "FB1", "IM1"}
     assert {p.code for p in errs.values()} == {"A01"}
     assert "A number (0.5)" in errs["LE2"].message
@@ -915,7 +916,7 @@ def test_dates_with_impossible_years(tmp_path, halton, value):
 
     v = validate_folder(tmp_path, halton)
 
-    [p] = of(v, path.name, 2, ERROR)
+    [p] = of(v, path.name, 2, Severity.ERROR)
     assert (p.code, p.column, p.letter, p.value) == ("D03", "referral_date",
                                                       letter_of(path, "referral_date"), value)
     assert f"The year {value[-4:].lstrip('0')} cannot be right" in p.message

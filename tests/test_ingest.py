@@ -35,7 +35,7 @@ D = dt.date
 def test_parse_date(value, expected, code):
     got, issue = parse_date(value)
     assert got == expected
-    assert (issue[1] if issue else None) == code
+    assert (issue.code if issue else None) == code
 
 
 @pytest.mark.parametrize(
@@ -49,7 +49,7 @@ def test_parse_date(value, expected, code):
 def test_parse_answer(value, expected, code):
     got, issue = parse_answer(value)
     assert got == expected
-    assert (issue[1] if issue else None) == code
+    assert (issue.code if issue else None) == code
 
 
 def test_normalise_header():

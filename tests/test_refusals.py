@@ -18,7 +18,8 @@ from openpyxl.utils import get_column_letter
 
 from conftest import TODAY, base_row, letter_of, validate_folder, write_return
 from qa_lib.checks.rules import Validated
-from qa_lib.common.problems import ERROR, NOTE, Problem
+from qa_lib.common.problems import Problem
+from qa_lib.common.vocabulary import Severity
 
 NHS_NUMBER = "9434765919"  # passes the modulus-11 check digit
 
@@ -47,7 +48,7 @@ def assert_cell_error(v: Validated, path: Path, row: int, key: str, code: str,
     errs = errors_at(v, path.name, row)
     assert [(p.code, p.column) for p in errs] == [(code, key)], errs
     p = errs[0]
-    assert p.severity == ERROR
+    assert p.severity == Severity.ERROR
     assert p.file == path.name
     assert p.sheet == "Audit"
     assert p.row == row
@@ -172,8 +173,8 @@ def test_answer_variant_is_normalised_with_a_note(tmp_path, halton):
     notes = [p for p in v.problems if p.file == path.name and p.row == 2]
     assert len(notes) == 1
     n = notes[0]
-    assert (n.severity, n.code) == (NOTE, "N10")
-    assert n.severity != ERROR
+    assert (n.severity, n.code) == (Severity.NOTE, "N10")
+    assert n.severity != Severity.ERROR
     assert (n.sheet, n.column, n.letter) == ("Audit", "TU3", letter_of(path, "TU3"))
     assert "Yes" in n.message
     assert_good(v, path, 2)

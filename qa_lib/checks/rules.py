@@ -1,26 +1,30 @@
-"""Validation rules over the typed table: one rule per function, each with its code.
+"""Validation checks over the typed table: one check per function, each with its code.
 
-Every rule is registered with :func:`rule`, which carries the code, the message,
-the fix and the fields it looks at, so the tool can print a catalogue
-(``qa-audit rules``). A rule returns :class:`Failure` masks over the table; the
-runner turns each failing cell into a :class:`~qa_lib.common.problems.Problem` with
-file, sheet, Excel row and column letter. A rule that crashes is reported as an
-error that stops the round: it is never counted as passed.
+Every check is registered with :func:`check`, which defines its problem code once in the
+registry of :mod:`qa_lib.common.problems` (severity, title, message, fix and the fields
+it looks at), beside the reading-time codes of :mod:`qa_lib.ingest.codes`, so the tool can
+print one catalogue of every code (``qa-audit rules``, :func:`catalogue`). A check returns
+:class:`Failure` masks over the table; the runner turns each failing cell into a
+:class:`~qa_lib.common.problems.Problem` with file, sheet, Excel row and column letter. A
+check that crashes is reported as an error that stops the round: it is never counted as
+passed. ("Rule" in this project means a profile's computed criterion, not a check.)
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import traceback
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
 from qa_lib.common.personal_data import identifier_kind, identifier_kinds, redact
-from qa_lib.common.problems import ERROR, NOTE, Problem
-from qa_lib.ingest.returns import INGEST_CODES, Ingested
+from qa_lib.common.problems import Problem, ProblemCode, define, markdown_table, registered
+from qa_lib.common.vocabulary import Severity
+from qa_lib.ingest.returns import Ingested
 from qa_lib.profile.schema import FREE_TEXT, Profile
 
 PERSONAL_COLUMNS = ("case_ref", "auditor_role", *FREE_TEXT)
@@ -28,7 +32,7 @@ PERSONAL_COLUMNS = ("case_ref", "auditor_role", *FREE_TEXT)
 
 @dataclass
 class Failure:
-    """Rows failing a rule on one column, with optional per-row message."""
+    """Rows failing a check on one column, with optional per-row message."""
 
     mask: pd.Series
     column: str
@@ -38,7 +42,7 @@ class Failure:
 
 @dataclass
 class Context:
-    """What rules may look at besides the table."""
+    """What checks may look at besides the table."""
 
     profile: Profile
     today: dt.date
@@ -49,26 +53,37 @@ class Context:
         return table[key].isna() & ~table.index.isin(list(bad))
 
 
-@dataclass
-class Rule:
-    """A registered validation rule."""
-
-    code: str
-    message: str
-    fix: str
-    fields: tuple[str, ...]
-    fn: Callable[[pd.DataFrame, Context], Iterable[Failure]]
-    severity: str = ERROR
+CheckFn = Callable[[pd.DataFrame, Context], Iterable[Failure]]
 
 
-RULES: list[Rule] = []
+@dataclass(frozen=True)
+class Check:
+    """A registered validation check: its problem code's definition and the function."""
+
+    definition: ProblemCode
+    fn: CheckFn
+
+    @property
+    def code(self) -> str:
+        return self.definition.code
+
+    @property
+    def severity(self) -> Severity:
+        return self.definition.severity
 
 
-def rule(code: str, message: str, fix: str, fields: Iterable[str], severity: str = ERROR):
-    """Register a validation rule with its code, default message, fix and fields."""
+CHECKS: list[Check] = []
 
-    def deco(fn):
-        RULES.append(Rule(code, message, fix, tuple(fields), fn, severity))
+
+def check(code: str, title: str, fix: str, fields: Iterable[str],
+          severity: Severity = Severity.ERROR, message: str | None = None
+          ) -> Callable[[CheckFn], CheckFn]:
+    """Register a validation check, defining its problem code: the title (the catalogue's
+    line, and the default message unless ``message`` is given), the fix and the fields."""
+    definition = define(code, severity, title, message=message, fix=fix, fields=tuple(fields))
+
+    def deco(fn: CheckFn) -> CheckFn:
+        CHECKS.append(Check(definition, fn))
         return fn
 
     return deco
@@ -85,11 +100,11 @@ class Validated:
 
     @property
     def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == ERROR]
+        return [p for p in self.problems if p.severity == Severity.ERROR]
 
     @property
     def notes(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == NOTE]
+        return [p for p in self.problems if p.severity == Severity.NOTE]
 
     @property
     def valid_table(self) -> pd.DataFrame:
@@ -100,21 +115,21 @@ class Validated:
         return sorted({p.file for p in self.errors if p.row is None and p.file != "(all files)"})
 
 
-# --------------------------------------------------------------------------- rules
+# --------------------------------------------------------------------------- checks
 
 
-@rule("V01", "A required value is blank.", "Fill in this cell; every case row needs it.",
-      ["case_ref", "partner", "audit_date"])
-def required_values(t: pd.DataFrame, ctx: Context):
+@check("V01", "A required value is blank.", "Fill in this cell; every case row needs it.",
+       ["case_ref", "partner", "audit_date"])
+def required_values(t: pd.DataFrame, ctx: Context) -> Iterator[Failure]:
     """case_ref, partner and audit_date are filled in on every row."""
     for key in ("case_ref", "partner", "audit_date"):
         yield Failure(ctx.readable_blank(t, key), key, f"'{key}' is blank; every row needs it.")
 
 
-@rule("V02", "The case reference is not in the agreed form.",
-      "Use the pseudonymised reference: letters, digits and -, at most 20 characters.",
-      ["case_ref"])
-def case_ref_form(t: pd.DataFrame, ctx: Context):
+@check("V02", "The case reference is not in the agreed form.",
+       "Use the pseudonymised reference: letters, digits and -, at most 20 characters.",
+       ["case_ref"])
+def case_ref_form(t: pd.DataFrame, ctx: Context) -> Iterator[Failure]:
     """case_ref holds only letters, digits and -, at most 20 characters."""
     ref = t["case_ref"].astype("string")
     bad_chars = ref.notna() & ~ref.str.fullmatch(r"[A-Za-z0-9-]+").fillna(True)
@@ -125,28 +140,28 @@ def case_ref_form(t: pd.DataFrame, ctx: Context):
                   "The case reference is longer than 20 characters.")
 
 
-@rule("V03", "The case reference looks like personal data.",
-      "Replace it with the pseudonymised case reference agreed for the round; never use a name, "
-      "NHS number or date of birth.", ["case_ref"])
-def case_ref_personal(t: pd.DataFrame, ctx: Context):
+@check("V03", "The case reference looks like personal data.",
+       "Replace it with the pseudonymised case reference agreed for the round; never use a name, "
+       "NHS number or date of birth.", ["case_ref"])
+def case_ref_personal(t: pd.DataFrame, ctx: Context) -> Iterator[Failure]:
     """case_ref is not an NHS number, name, date of birth, e-mail or postcode."""
-    kinds = identifier_kinds(t["case_ref"])
+    kinds = cast(pd.Series, identifier_kinds(t["case_ref"]))
     mask = kinds.notna()
     msg = kinds[mask].map(lambda k: f"The case reference looks like {k}; it was refused and is "
                           f"not shown here.")
     yield Failure(mask, "case_ref", msg, withhold_value=True)
 
 
-@rule("V04", "The audit date is in the future.", "Correct the audit date.", ["audit_date"])
-def audit_date_future(t: pd.DataFrame, ctx: Context):
+@check("V04", "The audit date is in the future.", "Correct the audit date.", ["audit_date"])
+def audit_date_future(t: pd.DataFrame, ctx: Context) -> Iterator[Failure]:
     """The audit date is not after the reference date of the run."""
     yield Failure(t["audit_date"] > pd.Timestamp(ctx.today), "audit_date",
                   f"The audit date is after today ({ctx.today:%d/%m/%Y}).")
 
 
-@rule("V05", "This answer is not allowed for this question.",
-      "Choose one of the answers the dropdown offers for this question.", ["criteria"])
-def answer_allowed(t: pd.DataFrame, ctx: Context):
+@check("V05", "This answer is not allowed for this question.",
+       "Choose one of the answers the dropdown offers for this question.", ["criteria"])
+def answer_allowed(t: pd.DataFrame, ctx: Context) -> Iterator[Failure]:
     """N/A (or Partly) only where the profile offers it for the criterion."""
     for c in ctx.profile.criteria.values():
         if c.answers is None:
@@ -161,9 +176,9 @@ def answer_allowed(t: pd.DataFrame, ctx: Context):
         yield Failure(bad, c.key, msg)
 
 
-@rule("V06", "An end date is before its start date.",
-      "Check both dates; the end cannot come before the start.", ["date pairs"])
-def end_before_start(t: pd.DataFrame, ctx: Context):
+@check("V06", "An end date is before its start date.",
+       "Check both dates; the end cannot come before the start.", ["date pairs"])
+def end_before_start(t: pd.DataFrame, ctx: Context) -> Iterator[Failure]:
     """No end date before its start date (the profile's date pairs)."""
     for start, end in ctx.profile.model.date_order:
         bad = (t[end] < t[start]).fillna(False)
@@ -174,19 +189,19 @@ def end_before_start(t: pd.DataFrame, ctx: Context):
         yield Failure(bad, end, msg)
 
 
-@rule("V07", "A date is after the audit date.",
-      "Dates on the audit tool must be on or before the audit date; check the date and the year.",
-      ["dates"])
-def date_after_audit(t: pd.DataFrame, ctx: Context):
+@check("V07", "A date is after the audit date.",
+       "Dates on the audit tool must be on or before the audit date; check the date and the year.",
+       ["dates"])
+def date_after_audit(t: pd.DataFrame, ctx: Context) -> Iterator[Failure]:
     """No date after the audit date."""
     for d in ctx.profile.model.date_columns:
         bad = (t[d.key] > t["audit_date"]).fillna(False)
         yield Failure(bad, d.key, f"'{d.key}' is after the audit date.")
 
 
-@rule("V08", "A value needed by another answer is blank.",
-      "Fill in this cell (see the column note for when it is needed).", ["required_when"])
-def required_when(t: pd.DataFrame, ctx: Context):
+@check("V08", "A value needed by another answer is blank.",
+       "Fill in this cell (see the column note for when it is needed).", ["required_when"])
+def required_when(t: pd.DataFrame, ctx: Context) -> Iterator[Failure]:
     """Columns needed by another answer are filled in (tool_name when TU1 is Yes)."""
     for col in ctx.profile.columns:
         rw = col.required_when
@@ -197,10 +212,10 @@ def required_when(t: pd.DataFrame, ctx: Context):
                       f"'{col.key}' is needed when {rw.column} is {' or '.join(rw.answers)}.")
 
 
-@rule("V09", "The same case is audited twice by the same partner.",
-      "Keep one row per case for each partner: merge or delete the repeated row.",
-      ["case_ref", "partner"])
-def duplicate_case_partner(t: pd.DataFrame, ctx: Context):
+@check("V09", "The same case is audited twice by the same partner.",
+       "Keep one row per case for each partner: merge or delete the repeated row.",
+       ["case_ref", "partner"])
+def duplicate_case_partner(t: pd.DataFrame, ctx: Context) -> Iterator[Failure]:
     """One row per case for each partner."""
     keyed = t[["case_ref", "partner"]].dropna()
     dup = keyed.duplicated(keep=False)
@@ -209,14 +224,17 @@ def duplicate_case_partner(t: pd.DataFrame, ctx: Context):
     where = t.loc[mask, ["_file", "_row", "case_ref", "partner"]]
     rows = where.groupby(["case_ref", "partner"])["_row"].apply(
         lambda s: ", ".join(str(r) for r in s))
-    msg = pd.Series(None, index=t.index, dtype=object)
-    personal = pd.Series(False, index=t.index)
-    for i, r in where.iterrows():
-        shown = r["case_ref"]
-        if identifier_kind(shown):  # refused by V03 too; never repeat it here
-            shown, personal[i] = "[withheld]", True
-        msg[i] = (f"Case {shown} appears more than once for {r['partner']} "
-                  f"(rows {rows[(r['case_ref'], r['partner'])]}).")
+    messages: dict[object, str] = {}
+    withheld: list[object] = []
+    for i, case, partner in zip(where.index, where["case_ref"], where["partner"], strict=True):
+        shown = case
+        if identifier_kind(case):  # refused by V03 too; never repeat it here
+            shown = "[withheld]"
+            withheld.append(i)
+        messages[i] = (f"Case {shown} appears more than once for {partner} "
+                       f"(rows {rows[(case, partner)]}).")
+    msg = pd.Series(messages, dtype=object).reindex(t.index)
+    personal = pd.Series(t.index.isin(withheld), index=t.index)
     yield Failure(mask & ~personal, "case_ref", msg)
     yield Failure(mask & personal, "case_ref", msg, withhold_value=True)
 
@@ -224,7 +242,7 @@ def duplicate_case_partner(t: pd.DataFrame, ctx: Context):
 # --------------------------------------------------------------------------- runner
 
 
-def _shown(val: object, withhold: bool) -> str | None:
+def _shown(val: Any, withhold: bool) -> str | None:
     if withhold:
         return "[withheld]"
     if val is None or (not isinstance(val, str) and pd.isna(val)):
@@ -234,9 +252,10 @@ def _shown(val: object, withhold: bool) -> str | None:
     return str(val)
 
 
-def _run_rule(r: Rule, t: pd.DataFrame, ctx: Context, ing: Ingested) -> list[Problem]:
+def _run_check(c: Check, t: pd.DataFrame, ctx: Context, ing: Ingested) -> list[Problem]:
     out: list[Problem] = []
-    for f in r.fn(t, ctx):
+    d = c.definition
+    for f in c.fn(t, ctx):
         mask = f.mask.fillna(False).astype(bool).to_numpy()
         if not mask.any():
             continue
@@ -245,50 +264,53 @@ def _run_rule(r: Rule, t: pd.DataFrame, ctx: Context, ing: Ingested) -> list[Pro
         sheets = t["_sheet"].to_numpy()[mask]
         rows = t["_row"].to_numpy()[mask]
         partners = t["partner"].to_numpy()[mask]
-        values = t[f.column].to_numpy()[mask] if f.column in t else [None] * len(idx)
+        values = (t[f.column].to_numpy()[mask] if f.column in t
+                  else np.full(len(idx), None, dtype=object))
         if isinstance(f.message, pd.Series):
             messages = f.message.reindex(idx).to_numpy()
         else:
-            messages = [f.message or r.message] * len(idx)
+            messages = np.full(len(idx), f.message or d.message, dtype=object)
         for file, sheet, row, partner, val, msg in zip(files, sheets, rows, partners, values,
                                                        messages, strict=True):
-            out.append(Problem(
-                r.severity, r.code, msg, r.fix, file=file, sheet=sheet, row=int(row),
-                column=f.column, letter=ing.letter(file, f.column),
-                value=_shown(val, f.withhold_value),
+            out.append(d.problem(
+                file=file, message=msg, sheet=sheet, row=int(row), column=f.column,
+                letter=ing.letter(file, f.column), value=_shown(val, f.withhold_value),
                 partner=partner if isinstance(partner, str) else None))
     return out
 
 
 def validate(ing: Ingested, profile: Profile, today: dt.date | None = None) -> Validated:
-    """Run every rule over the table read by :func:`qa_lib.ingest.returns.read_returns`."""
+    """Run every check over the table read by :func:`qa_lib.ingest.returns.read_returns`."""
     today = today or dt.date.today()
     t = ing.table
     ctx = Context(profile=profile, today=today, unreadable=ing.unreadable)
     problems = list(ing.problems)
-    for r in RULES:
+    for c in CHECKS:
         try:
-            problems.extend(_run_rule(r, t, ctx, ing))
-        except Exception as exc:  # a crashed rule must never count as passed
-            problems.append(Problem(
-                ERROR, r.code, f"The check '{r.message}' could not run ({type(exc).__name__}: "
-                f"{exc}); the round cannot be trusted until it runs.",
-                "Report this to the toolkit's maintainers with the validation report.",
-                file="(all files)", value=traceback.format_exc(limit=1).strip()[-200:]))
+            problems.extend(_run_check(c, t, ctx, ing))
+        except Exception as exc:  # a crashed check must never count as passed
+            crash = c.definition.problem(
+                file="(all files)", message=f"The check '{c.definition.title}' could not run "
+                f"({type(exc).__name__}: {exc}); the round cannot be trusted until it runs.",
+                fix="Report this to the toolkit's maintainers with the validation report.",
+                value=traceback.format_exc(limit=1).strip()[-200:])
+            # whatever the check's own severity, a check that did not run stops the round
+            problems.append(replace(crash, severity=Severity.ERROR))
     for p in problems:  # personal data never reaches the validation report
         if not p.value or p.column not in PERSONAL_COLUMNS or p.value == "[withheld]":
             continue
-        if p.column == "case_ref":  # the same test as rule V03
+        if p.column == "case_ref":  # the same test as check V03
             p.value = "[withheld]" if identifier_kind(p.value) else p.value
         else:
             p.value = redact(p.value)[0]
-    bad_rows = {(p.file, p.row) for p in problems if p.severity == ERROR and p.row is not None}
-    crashed = any(p.file == "(all files)" for p in problems if p.severity == ERROR)
+    bad_rows = {(p.file, p.row) for p in problems
+                if p.severity == Severity.ERROR and p.row is not None}
+    crashed = any(p.file == "(all files)" for p in problems if p.severity == Severity.ERROR)
     keys = list(zip(t["_file"], t["_row"].astype(int), strict=True))
     row_ok = pd.Series([(k not in bad_rows) and not crashed for k in keys], index=t.index,
                        dtype=bool)
     ex = [(p.file, p.row, p.partner, p.column, p.message) for p in problems
-          if p.severity == ERROR and p.row is not None]
+          if p.severity == Severity.ERROR and p.row is not None]
     excluded = pd.DataFrame(ex, columns=["file", "row", "partner", "column", "reason"])
     if not excluded.empty:
         excluded = (excluded.groupby(["file", "row"], sort=True)
@@ -298,9 +320,39 @@ def validate(ing: Ingested, profile: Profile, today: dt.date | None = None) -> V
 
 
 def catalogue() -> pd.DataFrame:
-    """Every check the toolkit makes, with its code and what it tells the audit lead."""
-    rows = [(code, sev, msg) for code, (sev, msg) in INGEST_CODES.items()]
-    rows += [(r.code, r.severity, r.message) for r in RULES]
-    return pd.DataFrame(rows, columns=["code", "severity", "check"]).sort_values("code")
+    """Every problem code the toolkit can raise, from the registry, sorted by code: code,
+    severity, title (what it means), fields (what it concerns) and the default fix."""
+    rows = [(d.code, d.severity, d.title, ", ".join(d.fields), d.fix) for d in registered()]
+    return pd.DataFrame(rows, columns=["code", "severity", "title", "fields", "fix"])
+
+
+def catalogue_markdown() -> str:
+    """The catalogue as the markdown table docs/bad-input.md holds (``python -m qa_lib.checks``
+    writes it there)."""
+    return markdown_table(registered())
+
+
+# The generated table sits between these two lines of docs/bad-input.md.
+CATALOGUE_BEGIN = "<!-- catalogue: generated from the registry by `python -m qa_lib.checks`; do not edit -->"
+CATALOGUE_END = "<!-- end of the generated catalogue -->"
+
+
+def _catalogue_span(doc: str) -> tuple[int, int]:
+    begin, end = doc.find(CATALOGUE_BEGIN), doc.find(CATALOGUE_END)
+    if begin < 0 or end < begin:
+        raise ValueError("The document has no generated catalogue (its begin and end lines).")
+    return begin + len(CATALOGUE_BEGIN) + 1, end
+
+
+def catalogue_in_doc(doc: str) -> str:
+    """The catalogue table a document holds between its begin and end lines."""
+    start, stop = _catalogue_span(doc)
+    return doc[start:stop]
+
+
+def doc_with_catalogue(doc: str) -> str:
+    """The document with its catalogue table replaced by the one the registry renders."""
+    start, stop = _catalogue_span(doc)
+    return doc[:start] + catalogue_markdown() + doc[stop:]
 
 

@@ -13,16 +13,38 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from qa_lib.common.problems import ERROR, NOTE, Problem
+from qa_lib.common.problems import FileRefused, Issue, Problem, ProblemCode
+from qa_lib.common.vocabulary import Severity
+from qa_lib.ingest.codes import (
+    F01,
+    F04,
+    F05,
+    F06,
+    F07,
+    F08,
+    F10,
+    N01,
+    N02,
+    N03,
+    N04,
+    N05,
+    N06,
+    N07,
+    N08,
+    N09,
+)
 from qa_lib.ingest.values import (
+    Parsed,
     Unreadable,
     choice_parser,
     grade_parser,
@@ -37,7 +59,6 @@ from qa_lib.ingest.workbook import (
     MAX_COLUMNS,
     OTHER_SPREADSHEETS,
     Book,
-    FileRefused,
     Grid,
     blank_rows,
 )
@@ -46,45 +67,6 @@ from qa_lib.profile.schema import Profile
 RETURN_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
 HEADER_SEARCH_ROWS = 50
 META = ["_file", "_sheet", "_row"]
-# Problems found while reading, for the rule catalogue: code -> (severity, what it means).
-INGEST_CODES = {
-    "F01": (ERROR, "A spreadsheet saved in a format the toolkit does not read (.ods, .xlsb, ...)."),
-    "F02": (ERROR, "The file is empty."),
-    "F03": (ERROR, "The workbook is password-protected."),
-    "F04": (ERROR, "The file cannot be opened as a workbook (damaged or not Excel)."),
-    "F05": (ERROR, "The workbook has no 'Audit' sheet."),
-    "F06": (ERROR, "No header row of column keys was found."),
-    "F07": (ERROR, "A required column is missing (with a near-miss suggestion)."),
-    "F08": (ERROR, "A column appears twice."),
-    "F09": (ERROR, "A sheet with far more rows or columns in use than any audit return."),
-    "F10": (ERROR, "A second header row with the columns in a different order."),
-    "A01": (ERROR, "A number or date where an answer belongs."),
-    "A02": (ERROR, "An answer that is not Yes, Partly, No or N/A."),
-    "D01": (ERROR, "A value that cannot be read as a date."),
-    "D02": (ERROR, "A date that does not exist (such as 31/02)."),
-    "D03": (ERROR, "A date whose year cannot be right (before 1900 or after 2100)."),
-    "C01": (ERROR, "A value that is not one of the column's choices (with a suggestion)."),
-    "C02": (ERROR, "A multi-choice value with an item that is not allowed."),
-    "G01": (ERROR, "A grade that is not a whole number in range."),
-    "X01": (ERROR, "A formula with no saved result (the file was never opened and saved in Excel)."),
-    "X02": (ERROR, "A cell showing an Excel error (#N/A, #REF!, #DIV/0!, ...)."),
-    "N01": (NOTE, "A column that is not part of the audit tool was ignored."),
-    "N02": (NOTE, "A file that is not a return was skipped."),
-    "N03": (NOTE, "A workbook with no case rows."),
-    "N04": (NOTE, "The Audit sheet is hidden; it was read."),
-    "N05": (NOTE, "A hidden row or column was read."),
-    "N06": (NOTE, "A merged cell's value was copied down the rows it covers."),
-    "N07": (NOTE, "A row repeating the column headings was skipped."),
-    "N08": (NOTE, "A stray value far outside the audit table was ignored."),
-    "N09": (NOTE, "No sheet is called 'Audit': the one sheet with the audit columns was read."),
-    "N10": (NOTE, "An answer written differently (yes, Y, NA) was normalised."),
-    "N11": (NOTE, "A date given as an Excel serial number was converted."),
-    "N12": (NOTE, "A two-digit year was read as 20xx or 19xx."),
-    "N13": (NOTE, "A choice Excel had turned into a date was recovered."),
-    "N14": (NOTE, "A choice written differently was normalised."),
-    "N15": (NOTE, "A file was read by its content, not its name (a CSV named .xls)."),
-}
-
 
 
 @dataclass
@@ -147,24 +129,14 @@ def _find_header(raw: pd.DataFrame, aliases: dict[str, str]) -> tuple[int, int]:
     return best, best_hits
 
 
-_FILE_NOTE_FIXES = {
-    "N04": "No action needed; ask the partner to unhide the sheet next time.",
-    "N09": "No action needed; next time enter the cases on the 'Audit' sheet of the template.",
-    "N15": "No action needed; next time save the return as .xlsx from the audit template.",
-}
-
-
-def _pick_sheet(book: Book, aliases, notes: list[tuple[str, str]]
+def _pick_sheet(book: Book, aliases: dict[str, str], notes: list[Issue]
                 ) -> tuple[str, Grid, int]:
     """The sheet to read, its grid and the position of its header row."""
     if book.kind == "csv":
         grid = book.load("(csv)")
         row, hits = _find_header(grid.raw, aliases)
         if hits < 3:
-            raise FileRefused(
-                "F06", "The file has no header row of column keys (case_ref, partner, "
-                "audit_date, ...) in its first 50 rows.",
-                "Copy the rows into a fresh audit template generated for this round.")
+            raise F06.refuse(where="file", rows=HEADER_SEARCH_ROWS)
         return "(csv)", grid, row
     visible = dict(book.sheets)
     named = [n for n in visible if n.strip().lower() == "audit"]
@@ -173,13 +145,9 @@ def _pick_sheet(book: Book, aliases, notes: list[tuple[str, str]]
         grid = book.load(name)
         row, hits = _find_header(grid.raw, aliases)
         if hits < 3:
-            raise FileRefused(
-                "F06", "The Audit sheet has no header row of column keys (case_ref, partner, "
-                "audit_date, ...) in its first 50 rows.",
-                "Copy the rows into a fresh audit template generated for this round.", sheet=name)
+            raise F06.refuse(where="Audit sheet", rows=HEADER_SEARCH_ROWS, sheet=name)
         if not visible[name]:
-            notes.append(("N04", f"The '{name}' sheet is hidden in this workbook; it was read "
-                          "as usual."))
+            notes.append(N04.issue(name=name))
         return name, grid, row
     found = []
     for name, shown in book.sheets:
@@ -192,21 +160,18 @@ def _pick_sheet(book: Book, aliases, notes: list[tuple[str, str]]
     listed = ", ".join(f"'{n}'" + ("" if v else " (hidden)") for n, v in book.sheets) or "none"
     if len(found) == 1:
         name, grid, row = found[0]
-        notes.append(("N09", f"No sheet is called 'Audit'; the cases were read from sheet "
-                      f"'{name}', the only sheet with the audit columns (sheets: {listed})."))
+        notes.append(N09.issue(name=name, listed=listed))
         return found[0]
     if found:
-        raise FileRefused(
-            "F05", f"No sheet is called 'Audit' and several sheets have the audit columns "
+        raise F05.refuse(
+            f"No sheet is called 'Audit' and several sheets have the audit columns "
             f"({', '.join(repr(n) for n, _, _ in found)}), so it is not clear which to read.",
-            "Rename the sheet holding this round's cases to 'Audit' (or delete the others).")
-    raise FileRefused(
-        "F05", f"No sheet called 'Audit' was found (sheets: {listed}).",
-        "Enter the cases on the 'Audit' sheet of the audit template for this round.")
+            fix="Rename the sheet holding this round's cases to 'Audit' (or delete the others).")
+    raise F05.refuse(listed=listed)
 
 
 def _fill_merges(raw: pd.DataFrame, grid: Grid, hrow: int, mapping: dict[str, int],
-                 note) -> None:
+                 note: Callable[..., None]) -> None:
     """Copy each merged range's value (held by its top-left cell only) down its rows."""
     keys = {j: k for k, j in mapping.items()}
     index = set(raw.index)
@@ -225,21 +190,18 @@ def _fill_merges(raw: pd.DataFrame, grid: Grid, hrow: int, mapping: dict[str, in
         rows = f"row {filled[0]}" if len(filled) == 1 else f"rows {filled[0]} to {filled[-1]}"
         across = (f" The other columns of the range ({get_column_letter(c0 + 2)} to "
                   f"{get_column_letter(c1 + 1)}) were read as blank." if c1 > c0 else "")
-        note("N06", f"Cells {span} are merged, so only row {r0} holds the value; it was copied "
-             f"to {rows}.{across}", "Check the copied value is right for each case; unmerge the "
-             "cells and fill each row next time.", row=r0, key=keys[c0], value=value)
+        note(N06, row=r0, key=keys[c0], value=value, span=span, rows=rows, across=across)
 
 
 def _read_one(path: Path, data: bytes, profile: Profile, aliases: dict[str, str],
               problems: list[Problem], letters: dict[str, dict[str, str]]
               ) -> tuple[pd.DataFrame | None, str | None, int | None]:
     name = path.name
-    file_notes: list[tuple[str, str]] = []
+    file_notes: list[Issue] = []
     book = Book(path, data, file_notes)
     sheet, grid, hpos = _pick_sheet(book, aliases, file_notes)
-    for code, msg in file_notes:
-        problems.append(Problem(NOTE, code, msg, _FILE_NOTE_FIXES[code], file=name,
-                                sheet=None if sheet == "(csv)" else sheet))
+    for issue in file_notes:
+        problems.append(issue.problem(file=name, sheet=None if sheet == "(csv)" else sheet))
     raw = grid.raw
     hrow = int(raw.index[hpos])  # Excel row of the header, less one
     header = raw.iloc[hpos].tolist()
@@ -253,10 +215,8 @@ def _read_one(path: Path, data: bytes, profile: Profile, aliases: dict[str, str]
         if key is None:
             unknown.append((j, show_value(cell)))
         elif key in mapping:
-            raise FileRefused(
-                "F08", f"The column '{key}' appears twice (columns "
-                f"{get_column_letter(mapping[key] + 1)} and {get_column_letter(j + 1)}).",
-                "Delete or rename one of the two columns so each key appears once.", sheet=sheet)
+            raise F08.refuse(key=key, first=get_column_letter(mapping[key] + 1),
+                             second=get_column_letter(j + 1), sheet=sheet)
         else:
             mapping[key] = j
     letters[name] = {k: get_column_letter(j + 1) for k, j in mapping.items()}
@@ -272,35 +232,33 @@ def _read_one(path: Path, data: bytes, profile: Profile, aliases: dict[str, str]
                 j, u = unknown_names[near[0]]
                 hint = f" (column {get_column_letter(j + 1)} is headed '{u}': did you mean '{c.key}'?)"
             msgs.append(f"'{c.key}'{hint}")
-        raise FileRefused(
-            "F07", f"Required column{'s' if len(msgs) > 1 else ''} missing from the header row "
-            f"(row {hrow + 1}): {'; '.join(msgs)}.",
-            "Rename the column to its key as in the audit template, or copy the rows into a "
-            "fresh template.", sheet=sheet, column=", ".join(c.key for c in missing))
+        raise F07.refuse(columns="columns" if len(msgs) > 1 else "column", header_row=hrow + 1,
+                         missing="; ".join(msgs), sheet=sheet,
+                         column=", ".join(c.key for c in missing))
     shown_sheet = None if sheet == "(csv)" else sheet
 
-    def note(code, message, fix, row=None, key=None, value=None):
-        problems.append(Problem(
-            NOTE, code, message, fix, file=name, sheet=shown_sheet, row=row, column=key,
+    def note(definition: ProblemCode, *, row: int | None = None, key: str | None = None,
+             value: object = None, message: str | None = None, fix: str | None = None,
+             **context: Any) -> None:
+        problems.append(definition.problem(
+            file=name, sheet=shown_sheet, row=row, column=key,
             letter=letters[name].get(key) if key else None,
-            value=None if value is None else show_value(value)))
+            value=None if value is None else show_value(value), message=message, fix=fix,
+            **context))
 
     known = [c.key for c in profile.columns if c.key not in mapping]
     for j, u in unknown:
         near = difflib.get_close_matches(normalise_header(u), known, n=1, cutoff=0.6)
         hint = f" Did you mean '{near[0]}'?" if near else ""
-        problems.append(Problem(
-            NOTE, "N01", f"Column '{u}' is not part of the audit tool and was ignored.{hint}",
-            "Rename it to the key in the audit template if it holds audit answers.",
-            file=name, sheet=shown_sheet, row=hrow + 1, letter=get_column_letter(j + 1), value=u))
+        problems.append(N01.problem(file=name, sheet=shown_sheet, row=hrow + 1,
+                                    letter=get_column_letter(j + 1), value=u, hint=hint))
     for key, j in mapping.items():
         if j in grid.hidden_cols:
-            note("N05", f"Column {get_column_letter(j + 1)} ('{key}') is hidden in the workbook; "
-                 "it was read as usual.", "Check its values; unhide it to see them.", key=key)
+            note(N05, key=key, message=f"Column {get_column_letter(j + 1)} ('{key}') is hidden "
+                 "in the workbook; it was read as usual.",
+                 fix="Check its values; unhide it to see them.")
     for ref in grid.far_cells:
-        note("N08", f"Cell {ref} holds a value far outside the audit table (beyond column "
-             f"{get_column_letter(MAX_COLUMNS)}); it was ignored.",
-             "Delete the stray value if it is not needed.")
+        note(N08, ref=ref, last=get_column_letter(MAX_COLUMNS))
     body = raw.loc[raw.index > hrow]
     if grid.merges:
         body = body.copy()
@@ -318,15 +276,10 @@ def _read_one(path: Path, data: bytes, profile: Profile, aliases: dict[str, str]
                 continue
             moved = [k for j, k in hits.items() if mapping.get(k) != j]
             if moved:
-                raise FileRefused(
-                    "F10", f"Row {label + 1} is a second header row with the columns in a "
-                    f"different order from row {hrow + 1} (for example '{moved[0]}'), so the "
-                    "rows below it cannot be read safely.",
-                    "Keep one header row: move the rows under the second header into the "
-                    "columns of the first, and delete the second header.", sheet=shown_sheet)
+                raise F10.refuse(second=label + 1, first=hrow + 1, moved=moved[0],
+                                 sheet=shown_sheet)
             repeats.append(label)
-            note("N07", f"Row {label + 1} repeats the column headings; it was skipped.",
-                 "Delete the repeated header row.", row=label + 1)
+            note(N07, row=label + 1)
         if repeats:
             body = body.drop(index=repeats)
     cols = {}
@@ -341,9 +294,7 @@ def _read_one(path: Path, data: bytes, profile: Profile, aliases: dict[str, str]
     frame.insert(0, "_sheet", sheet)
     frame.insert(0, "_file", name)
     for r in sorted(grid.hidden_rows & set(frame["_row"].tolist())):
-        note("N05", f"Row {r} is hidden in the workbook; it was read and checked like any other "
-             "row.", "Check the row is meant to be part of the return; unhide it to see it.",
-             row=r)
+        note(N05, row=r)
     return frame.reset_index(drop=True), sheet, hrow + 1
 
 
@@ -365,37 +316,28 @@ def _read_file(path: Path, profile: Profile, aliases: dict[str, str]
     src = SourceFile(name=path.name, path=str(path), sha256=sha256_of(data), size=len(data))
     if path.suffix.lower() in OTHER_SPREADSHEETS:
         src.status = "refused"
-        problems.append(Problem(
-            ERROR, "F01", f"'{path.name}' is a spreadsheet saved as {path.suffix.lower()}, "
-            "a format the toolkit does not read.",
-            "Open it and save it as an Excel Workbook (.xlsx), then send that file.",
-            file=path.name))
+        problems.append(F01.problem(file=path.name, suffix=path.suffix.lower()))
         return src, None, problems, letters
     if path.suffix.lower() not in RETURN_SUFFIXES:
         src.status = "skipped"
-        problems.append(Problem(
-            NOTE, "N02", f"'{path.name}' is not an Excel workbook or CSV file and was skipped.",
-            "Only .xlsx, .xlsm, .xls and .csv returns are read.", file=path.name))
+        problems.append(N02.problem(file=path.name))
         return src, None, problems, letters
     try:
         frame, sheet, hrow = _read_one(path, data, profile, aliases, problems, letters)
     except FileRefused as r:
         src.status = "refused"
-        problems.append(Problem(ERROR, r.code, r.message, r.fix, file=path.name,
-                                sheet=r.sheet, column=r.column))
+        problems.append(r.problem(path.name))
         return src, None, problems, letters
     except Exception as exc:  # never a traceback: the file is refused, the round goes on
         src.status = "refused"
-        problems.append(Problem(
-            ERROR, "F04", f"The file could not be read ({type(exc).__name__}: {exc}).",
-            "Open it in Excel, save it as .xlsx and send it again; if that fails, report "
-            "this to the toolkit's maintainers.", file=path.name))
+        problems.append(F04.problem(
+            file=path.name, message=f"The file could not be read ({type(exc).__name__}: {exc}).",
+            fix="Open it in Excel, save it as .xlsx and send it again; if that fails, report "
+            "this to the toolkit's maintainers."))
         return src, None, problems, letters
     src.sheet, src.header_row, src.rows = sheet, hrow, len(frame)
     if frame.empty:
-        problems.append(Problem(NOTE, "N03", "The audit sheet has no case rows.",
-                                "Check the partner sent the completed workbook.",
-                                file=path.name, sheet=None if sheet == "(csv)" else sheet))
+        problems.append(N03.problem(file=path.name, sheet=None if sheet == "(csv)" else sheet))
     return src, frame, problems, letters
 
 
@@ -446,11 +388,10 @@ class _Cells:
     def __init__(self, raw: pd.DataFrame, letters, problems: list[Problem]):
         self.raw, self.letters, self.problems = raw, letters, problems
 
-    def add(self, idx, key: str, severity: str, code: str, message: str, fix: str,
-            value: object = None) -> None:
+    def add(self, idx: object, key: str, issue: Issue, value: object = None) -> None:
         r = self.raw.loc[idx]
-        self.problems.append(Problem(
-            severity, code, message, fix, file=r["_file"], sheet=r["_sheet"], row=int(r["_row"]),
+        self.problems.append(issue.problem(
+            file=r["_file"], sheet=r["_sheet"], row=int(r["_row"]),
             column=key, letter=self.letters.get(r["_file"], {}).get(key),
             value=None if value is None else show_value(value),
             partner=r["partner"] if isinstance(r["partner"], str) else None))
@@ -505,6 +446,7 @@ def _coerce(raw: pd.DataFrame, profile: Profile, letters, problems: list[Problem
     # partner first, so problems on other columns can name it
     order = sorted(profile.columns, key=lambda c: c.key != "partner")
     for col in order:
+        fn: Callable[[object], Parsed]
         if col.type == "answer":
             fn = parse_answer
         elif col.type == "date":
@@ -520,10 +462,10 @@ def _coerce(raw: pd.DataFrame, profile: Profile, letters, problems: list[Problem
         parsed, issues = _by_unique(raw[col.key], fn)
         for pos in np.flatnonzero(pd.notna(issues)).tolist():  # only the cells with an issue
             idx = raw.index[pos]
-            sev, code, msg, fix = issues[pos]
-            if sev == ERROR:
+            issue = issues[pos]
+            if issue.severity == Severity.ERROR:
                 unreadable.add((idx, col.key))
-            cells.add(idx, col.key, sev, code, msg, fix, raw.at[idx, col.key])
+            cells.add(idx, col.key, issue, raw.at[idx, col.key])
         if col.type == "date":
             out[col.key] = pd.to_datetime(pd.Series(parsed, index=raw.index, dtype=object))
         elif col.type == "grade":

@@ -1,7 +1,8 @@
 """Typing one cell's value: answers, dates, choices, grades and text, with the issue found.
 
 Each parser takes a raw cell value and returns ``(parsed value, issue)``, where the
-issue is ``None`` or ``(severity, code, message, fix)``. Dates are read day first;
+issue is ``None`` or an :class:`~qa_lib.common.problems.Issue` made by the code's one
+definition in :mod:`qa_lib.ingest.codes`. Dates are read day first;
 answers and choices in other cases or spellings are normalised with a note.
 """
 
@@ -10,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-from qa_lib.common.problems import ERROR, NOTE
+from qa_lib.common.problems import Issue
+from qa_lib.ingest.codes import A01, A02, C01, C02, D01, D02, D03, G01, N10, N11, N12, N13, N14
 
 YEARS = (1900, 2100)  # a date outside these years cannot be right for a case audit
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -45,6 +48,7 @@ _TYPOGRAPHIC = str.maketrans({
 })
 
 
+Parsed = tuple[object, Issue | None]  # what every parser returns
 
 
 class Unreadable:
@@ -55,7 +59,7 @@ class Unreadable:
 
     __slots__ = ("issue", "shown")
 
-    def __init__(self, issue: tuple, shown: str):
+    def __init__(self, issue: Issue, shown: str):
         self.issue, self.shown = issue, shown
 
     def __str__(self) -> str:
@@ -88,40 +92,33 @@ def _fold(s: str) -> str:
     return re.sub(r"\s+", " ", s.translate(_TYPOGRAPHIC).strip()).lower()
 
 
-def parse_answer(v: object) -> tuple[str | None, tuple | None]:
+def parse_answer(v: object) -> tuple[str | None, Issue | None]:
     """One answer cell -> (Yes/Partly/No/N/A or None, issue)."""
     if isinstance(v, (bool, np.bool_)):
-        return None, (ERROR, "A01", f"TRUE/FALSE ({show_value(v).upper()}) was entered where an answer "
-                      "belongs.", "Choose Yes, Partly, No or N/A from the dropdown.")
+        return None, A01.issue(what=f"TRUE/FALSE ({show_value(v).upper()})")
     if isinstance(v, (int, float, np.number)):
-        return None, (ERROR, "A01", f"A number ({show_value(v)}) was entered where an answer belongs.",
-                      "Choose Yes, Partly, No or N/A from the dropdown.")
+        return None, A01.issue(what=f"A number ({show_value(v)})")
     if isinstance(v, (dt.datetime, dt.date)):
-        return None, (ERROR, "A01", "A date was entered where an answer belongs.",
-                      "Choose Yes, Partly, No or N/A from the dropdown.")
+        return None, A01.issue(what="A date")
     s = str(v)
     if s in ("Yes", "Partly", "No", "N/A"):
         return s, None
     canon = ANSWER_VARIANTS.get(_fold(s)) or ANSWER_VARIANTS.get(_fold(s).replace(" ", ""))
     if canon:
-        return canon, (NOTE, "N10", f"Answer '{s}' was read as '{canon}'.",
-                       "No action needed; use the dropdown next time.")
-    return None, (ERROR, "A02", f"'{s}' is not an answer the audit tool accepts.",
-                  "Choose Yes, Partly, No or N/A from the dropdown.")
+        return canon, N10.issue(value=s, answer=canon)
+    return None, A02.issue(value=s)
 
 
-def parse_date(v: object) -> tuple[dt.date | None, tuple | None]:
+def parse_date(v: object) -> tuple[dt.date | None, Issue | None]:
     """One date cell -> (date or None, issue). Text dates are read day first; a year before
     1900 or after 2100 cannot be right for a case audit and is an error."""
     d, issue = _parse_date(v)
     if d is not None and not YEARS[0] <= d.year <= YEARS[1]:
-        return None, (ERROR, "D03", f"The year {d.year} cannot be right for this audit (the date "
-                      f"was read as {d.day:02d}/{d.month:02d}/{d.year:04d}).",
-                      "Check the year; enter dates as DD/MM/YYYY with a four-digit year.")
+        return None, D03.issue(year=d.year, date=f"{d.day:02d}/{d.month:02d}/{d.year:04d}")
     return d, issue
 
 
-def _parse_date(v: object) -> tuple[dt.date | None, tuple | None]:
+def _parse_date(v: object) -> tuple[dt.date | None, Issue | None]:
     if isinstance(v, pd.Timestamp):
         v = v.to_pydatetime()
     if isinstance(v, dt.datetime):
@@ -129,14 +126,13 @@ def _parse_date(v: object) -> tuple[dt.date | None, tuple | None]:
     if isinstance(v, dt.date):
         return v, None
     if isinstance(v, bool):
-        return None, (ERROR, "D01", "This is not a date.", "Enter the date as DD/MM/YYYY.")
+        return None, D01.issue("This is not a date.")
     if isinstance(v, (int, float, np.number)):
         f = float(v)
         if f.is_integer() and 1 <= f <= 2958465:
             d = _EXCEL_EPOCH + dt.timedelta(days=int(f))
-            return d, (NOTE, "N11", f"The date was a plain number ({int(f)}); read as an Excel "
-                       f"date serial: {d:%d/%m/%Y}.", "Check the date; format the cell as a date.")
-        return None, (ERROR, "D01", f"{show_value(v)} is not a date.", "Enter the date as DD/MM/YYYY.")
+            return d, N11.issue(number=int(f), date=f"{d:%d/%m/%Y}")
+        return None, D01.issue(f"{show_value(v)} is not a date.")
     s = re.sub(r"\s+", " ", str(v).translate(_TYPOGRAPHIC).strip())
     if re.fullmatch(r"\d{5}(\.0+)?", s):
         return _parse_date(float(s))
@@ -146,55 +142,49 @@ def _parse_date(v: object) -> tuple[dt.date | None, tuple | None]:
         except ValueError:
             continue
         if two_digit:
-            return d, (NOTE, "N12", f"Two-digit year in '{s}' read as {d:%d/%m/%Y}.",
-                       "Check the year; enter dates as DD/MM/YYYY.")
+            return d, N12.issue(value=s, date=f"{d:%d/%m/%Y}")
         return d, None
     m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})", s)
     if m:
-        return None, (ERROR, "D02", f"'{s}' is not a real date (there is no such day).",
-                      "Correct the day or month; dates are read day first (DD/MM/YYYY).")
-    return None, (ERROR, "D01", f"'{s}' could not be read as a date.",
-                  "Enter the date as DD/MM/YYYY.")
+        return None, D02.issue(value=s)
+    return None, D01.issue(value=s)
 
 
-def choice_parser(choices: tuple[str, ...]):
+def choice_parser(choices: tuple[str, ...]) -> Callable[[object], Parsed]:
     """A parser for one of ``choices`` (case and spacing forgiven, with a note)."""
     folded = {_fold(c): c for c in choices}
 
-    def parse(v: object):
+    def parse(v: object) -> Parsed:
         if isinstance(v, dt.date):
             # Excel turns '1-4' or '5-10' typed into a cell into 1 April or 5 October.
             guess = f"{v.day}-{v.month}"
             if guess in choices:
-                return guess, (NOTE, "N13", f"Excel had turned '{guess}' into a date; read as "
-                               f"'{guess}'.", "Format the column as text, or use the dropdown.")
+                return guess, N13.issue(choice=guess)
         s = show_value(v)
         if s in choices:
             return s, None
         c = folded.get(_fold(s))
         if c:
-            return c, (NOTE, "N14", f"'{s}' was read as '{c}'.",
-                       "No action needed; use the dropdown next time.")
+            return c, N14.issue(value=s, choice=c)
         near = difflib.get_close_matches(_fold(s), list(folded), n=1, cutoff=0.75)
         hint = f" Did you mean '{folded[near[0]]}'?" if near else ""
-        return None, (ERROR, "C01", f"'{s}' is not one of the allowed values.{hint}",
-                      f"Choose one of: {'; '.join(choices)}.")
+        return None, C01.issue(value=s, hint=hint, choices="; ".join(choices))
 
     return parse
 
 
-def multi_choice_parser(choices: tuple[str, ...]):
+def multi_choice_parser(choices: tuple[str, ...]) -> Callable[[object], Parsed]:
     """A parser for any of ``choices`` separated by ; or ,."""
     single = choice_parser(choices)
 
-    def parse(v: object):
+    def parse(v: object) -> Parsed:
         parts = [p for p in re.split(r"[;,]", show_value(v)) if p.strip()]
-        out, notes = [], []
+        out: list[object] = []
+        notes: list[Issue] = []
         for p in parts:
             c, issue = single(p.strip())
             if c is None:
-                return None, (ERROR, "C02", f"'{p.strip()}' is not one of the allowed values.",
-                              f"Use any of: {'; '.join(choices)}, separated by ;.")
+                return None, C02.issue(value=p.strip(), choices="; ".join(choices))
             if c not in out:
                 out.append(c)
             if issue:
@@ -205,22 +195,21 @@ def multi_choice_parser(choices: tuple[str, ...]):
     return parse
 
 
-def grade_parser(lo: int, hi: int):
+def grade_parser(lo: int, hi: int) -> Callable[[object], Parsed]:
     """A parser for a whole number from ``lo`` to ``hi``."""
-    def parse(v: object):
+    def parse(v: object) -> Parsed:
         try:
             f = float(str(v).strip()) if not isinstance(v, (int, float)) else float(v)
         except ValueError:
             f = float("nan")
         if isinstance(v, bool) or not f.is_integer() or not lo <= f <= hi:
-            return None, (ERROR, "G01", f"'{show_value(v)}' is not a whole number from {lo} to {hi}.",
-                          f"Enter a grade from {lo} (best) to {hi} (worst), or leave it blank.")
+            return None, G01.issue(value=show_value(v), lo=lo, hi=hi)
         return int(f), None
 
     return parse
 
 
-def parse_text(v: object):
+def parse_text(v: object) -> Parsed:
     """Free text, spaces tidied."""
     if isinstance(v, dt.date):
         return show_value(v), None

@@ -25,7 +25,8 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
 
-from qa_lib.common.problems import ERROR
+from qa_lib.common.problems import FileRefused, Issue
+from qa_lib.ingest.codes import F02, F03, F04, F09, N15, RESAVE, SAVE_AS_XLSX, X01, X02
 from qa_lib.ingest.values import Unreadable
 
 OTHER_SPREADSHEETS = {".ods", ".xlsb", ".numbers", ".gsheet", ".wk4", ".123"}
@@ -36,16 +37,6 @@ MAX_COLUMNS = 702  # cells beyond column ZZ are far outside any audit table
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")  # the stream of an encrypted .xlsx
-
-
-class FileRefused(Exception):
-    """A file that cannot be read at all, with the message and fix for the audit lead."""
-
-    def __init__(self, code: str, message: str, fix: str, sheet: str | None = None,
-                 column: str | None = None):
-        super().__init__(message)
-        self.code, self.message, self.fix, self.sheet = code, message, fix, sheet
-        self.column = column
 
 
 @dataclass
@@ -60,11 +51,8 @@ class Grid:
     marks: dict[tuple[int, int], Unreadable] = field(default_factory=dict)  # (row, col) -> cell
 
 
-def _refuse_damaged(what: str = "") -> FileRefused:
-    return FileRefused(
-        "F04", f"The file could not be opened as an Excel workbook{what}: it is damaged, "
-        "incomplete or not a spreadsheet.",
-        "Open it in Excel to check it is not damaged, save it as .xlsx and send it again.")
+def _refuse_damaged(how: str = "") -> FileRefused:
+    return F04.refuse(how=how)
 
 
 def _grid_from_rows(rows: list[list]) -> pd.DataFrame:
@@ -100,8 +88,7 @@ def _read_csv(data: bytes) -> pd.DataFrame:
     """A CSV file as a grid of text, rows numbered as Excel shows them."""
     text = _decode(data)
     if "\x00" in text:
-        raise FileRefused("F04", "The file is named .csv but is not a text (CSV) file.",
-                           "Open it in Excel, save it as .xlsx and send it again.")
+        raise F04.refuse("The file is named .csv but is not a text (CSV) file.", fix=RESAVE)
     first, _, rest = text.partition("\n")
     sep = None
     m = re.fullmatch(r"\s*sep=(.)\s*", first)
@@ -121,8 +108,7 @@ def _read_csv(data: bytes) -> pd.DataFrame:
     try:
         rows = list(csv.reader(io.StringIO(text), delimiter=sep))
     except csv.Error as exc:
-        raise FileRefused("F04", f"The CSV file could not be read ({exc}).",
-                           "Open it in Excel, save it as .xlsx and send it again.") from None
+        raise F04.refuse(f"The CSV file could not be read ({exc}).", fix=RESAVE) from None
     width = max((len(r) for r in rows), default=0)
     return _grid_from_rows([r + [""] * (width - len(r)) for r in rows])
 
@@ -270,11 +256,7 @@ def _scan_xlsx(xml: bytes, name: str) -> tuple[Grid, bytes | None, np.ndarray | 
             default=0)
         cols = max((_col_index(c) for c in _CELL_COL.findall(new_xml)), default=0) + 1
         if rows * cols > MAX_GRID_CELLS:
-            raise FileRefused(
-                "F09", f"The sheet '{name}' has {rows:,} rows and {cols:,} columns in use, far more "
-                "than an audit return; usually formulas or values were copied to the bottom of the "
-                "sheet.", "Delete the unused rows below the cases and the columns to the right of "
-                "the table (select them, right-click, Delete), save and send it again.")
+            raise F09.refuse(name=name, rows=rows, cols=cols)
     data_end = xml.rfind(b"sheetData>")
     head = xml[:max(xml.find(b"sheetData"), 0)]
     for c in re.finditer(b"<" + p + rb"col\b[^>]*>", head):
@@ -311,11 +293,8 @@ def _scan_xlsx(xml: bytes, name: str) -> tuple[Grid, bytes | None, np.ndarray | 
         row, col = int(ref_m.group(2)), _col_index(ref_m.group(1))
         ref = f"{ref_m.group(1).decode()}{row}"
         text = html.unescape((cell.group(2) or b"").decode("utf-8", "replace"))
-        marks[(row, col)] = Unreadable(
-            (ERROR, "X01", f"Cell {ref} has a formula with no saved result"
-             f"{f' (={text})' if text else ''}, so its value cannot be read.",
-             "Open the file in Excel and save it (Excel then stores each formula's result), or "
-             "type the value in place of the formula."), f"={text}" if text else "(formula)")
+        marks[(row, col)] = Unreadable(X01.issue(ref=ref, formula=f" (={text})" if text else ""),
+                                       f"={text}" if text else "(formula)")
     if b' t="e"' in xml:
         for e in re.finditer(rb'\st="e"', xml):
             cell = _cell_at(xml, e.start(), p)
@@ -324,9 +303,7 @@ def _scan_xlsx(xml: bytes, name: str) -> tuple[Grid, bytes | None, np.ndarray | 
             row, col, _, content = cell
             err = html.unescape((_element_text(content, p, b"v") or b"#ERROR").decode())
             ref = f"{get_column_letter(col + 1)}{row}"
-            marks[(row, col)] = Unreadable(
-                (ERROR, "X02", f"Cell {ref} shows the Excel error {err}, not a value.",
-                 "Correct the formula in that cell, or type the value in its place."), err)
+            marks[(row, col)] = Unreadable(X02.issue(ref=ref, error=err), err)
     grid.marks = {k: v for k, v in marks.items() if k[1] < MAX_COLUMNS}
     return grid, new_xml, row_map
 
@@ -343,12 +320,11 @@ def _replace_member(zf: zipfile.ZipFile, member: str, content: bytes) -> bytes:
 class Book:
     """A return file opened for reading: its sheets, their visibility, and a loader."""
 
-    def __init__(self, path: Path, data: bytes, notes: list[tuple[str, str]]):
+    def __init__(self, path: Path, data: bytes, notes: list[Issue]):
         self.path, self.data, self.kind = path, data, ""
         suffix = path.suffix.lower()
         if not data:
-            raise FileRefused("F02", "The file is empty (0 bytes).",
-                               "Ask the partner to send the completed audit workbook again.")
+            raise F02.refuse()
         if data.startswith(_OLE_MAGIC):
             if _ENCRYPTED in data:
                 raise _password_protected()
@@ -360,24 +336,19 @@ class Book:
         else:
             head = data[:1024].lstrip().lower()
             if head.startswith((b"<!doctype html", b"<html")) or b"<table" in head:
-                raise FileRefused(
-                    "F04", "The file is a web page (HTML) saved with an Excel name, not a "
-                    "workbook.", "Open it in Excel, choose File > Save As > Excel Workbook "
-                    "(.xlsx) and send that file.")
+                raise F04.refuse("The file is a web page (HTML) saved with an Excel name, not a "
+                                 "workbook.", fix=SAVE_AS_XLSX)
             if head.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in data[:4096]:
-                raise FileRefused(
-                    "F04", "The file is an 'XML Spreadsheet 2003', not a workbook the toolkit "
-                    "reads.", "Open it in Excel, choose File > Save As > Excel Workbook (.xlsx) "
-                    "and send that file.")
+                raise F04.refuse("The file is an 'XML Spreadsheet 2003', not a workbook the "
+                                 "toolkit reads.", fix=SAVE_AS_XLSX)
             if not _looks_like_text(data):
                 raise _refuse_damaged()
             self.kind = "csv"
         if self.kind == "csv" and suffix != ".csv":
-            notes.append(("N15", f"'{path.name}' is a text (CSV) file with an Excel name; it was "
-                          "read as CSV."))
+            notes.append(N15.issue(name=path.name))
         if self.kind != "csv" and suffix == ".csv":
-            notes.append(("N15", f"'{path.name}' is an Excel workbook with a .csv name; it was "
-                          "read as a workbook."))
+            notes.append(N15.issue(f"'{path.name}' is an Excel workbook with a .csv name; it was "
+                                   "read as a workbook."))
         self.sheets: list[tuple[str, bool]] = [("(csv)", True)]
         if self.kind == "csv":
             return
@@ -431,10 +402,7 @@ class Book:
 
 
 def _password_protected() -> FileRefused:
-    return FileRefused(
-        "F03", "The workbook is password-protected (encrypted), so it cannot be read.",
-        "Ask the partner to remove the password (File > Info > Protect Workbook > Encrypt "
-        "with Password, clear it, save) and send it again by a secure route.")
+    return F03.refuse()
 
 
 def _put_marks(raw: pd.DataFrame, marks: dict[tuple[int, int], Unreadable]) -> pd.DataFrame:

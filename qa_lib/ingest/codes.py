@@ -1,0 +1,182 @@
+"""Every problem code raised while reading returns, each defined once.
+
+F: the whole file is refused (or cannot be placed). A, D, C, G, X: a cell cannot be read,
+so its row cannot be scored. N: a note; the value was read as intended, or a thing was
+skipped, and the audit lead is told what was assumed. Validation codes (V) are defined
+beside their checks in :mod:`qa_lib.checks.rules`; all go into one registry
+(:mod:`qa_lib.common.problems`).
+"""
+
+from __future__ import annotations
+
+from qa_lib.common.problems import define
+from qa_lib.common.vocabulary import Severity
+
+# Fixes several codes share.
+RESAVE = "Open it in Excel, save it as .xlsx and send it again."
+SAVE_AS_XLSX = "Open it in Excel, choose File > Save As > Excel Workbook (.xlsx) and send that file."
+FRESH_TEMPLATE = "Copy the rows into a fresh audit template generated for this round."
+USE_DROPDOWN = "Choose Yes, Partly, No or N/A from the dropdown."
+NO_ACTION_DROPDOWN = "No action needed; use the dropdown next time."
+
+HEADER = ("header row",)
+ANSWERS = ("answer columns",)
+DATES = ("date columns",)
+CHOICES = ("choice columns",)
+ANY = ("any column",)
+
+# --------------------------------------------------------------------------- files refused
+
+F01 = define(
+    "F01", Severity.ERROR, "A spreadsheet saved in a format the toolkit does not read (.ods, .xlsb, ...).",
+    message="'{file}' is a spreadsheet saved as {suffix}, a format the toolkit does not read.",
+    fix="Open it and save it as an Excel Workbook (.xlsx), then send that file.")
+F02 = define(
+    "F02", Severity.ERROR, "The file is empty.", message="The file is empty (0 bytes).",
+    fix="Ask the partner to send the completed audit workbook again.")
+F03 = define(
+    "F03", Severity.ERROR, "The workbook is password-protected.",
+    message="The workbook is password-protected (encrypted), so it cannot be read.",
+    fix="Ask the partner to remove the password (File > Info > Protect Workbook > Encrypt "
+    "with Password, clear it, save) and send it again by a secure route.")
+F04 = define(
+    "F04", Severity.ERROR, "The file cannot be opened as a workbook (damaged or not Excel).",
+    message="The file could not be opened as an Excel workbook{how}: it is damaged, incomplete "
+    "or not a spreadsheet.",
+    fix="Open it in Excel to check it is not damaged, save it as .xlsx and send it again.")
+F05 = define(
+    "F05", Severity.ERROR, "The workbook has no 'Audit' sheet.",
+    message="No sheet called 'Audit' was found (sheets: {listed}).",
+    fix="Enter the cases on the 'Audit' sheet of the audit template for this round.")
+F06 = define(
+    "F06", Severity.ERROR, "No header row of column keys was found.",
+    message="The {where} has no header row of column keys (case_ref, partner, audit_date, ...) "
+    "in its first {rows} rows.", fix=FRESH_TEMPLATE, fields=HEADER)
+F07 = define(
+    "F07", Severity.ERROR, "A required column is missing (with a near-miss suggestion).",
+    message="Required {columns} missing from the header row (row {header_row}): {missing}.",
+    fix="Rename the column to its key as in the audit template, or copy the rows into a fresh "
+    "template.", fields=HEADER)
+F08 = define(
+    "F08", Severity.ERROR, "A column appears twice.",
+    message="The column '{key}' appears twice (columns {first} and {second}).",
+    fix="Delete or rename one of the two columns so each key appears once.", fields=HEADER)
+F09 = define(
+    "F09", Severity.ERROR, "A sheet with far more rows or columns in use than any audit return.",
+    message="The sheet '{name}' has {rows:,} rows and {cols:,} columns in use, far more than an "
+    "audit return; usually formulas or values were copied to the bottom of the sheet.",
+    fix="Delete the unused rows below the cases and the columns to the right of the table "
+    "(select them, right-click, Delete), save and send it again.")
+F10 = define(
+    "F10", Severity.ERROR, "A second header row with the columns in a different order.",
+    message="Row {second} is a second header row with the columns in a different order from row "
+    "{first} (for example '{moved}'), so the rows below it cannot be read safely.",
+    fix="Keep one header row: move the rows under the second header into the columns of the "
+    "first, and delete the second header.", fields=HEADER)
+
+# --------------------------------------------------------------------------- cells unreadable
+
+A01 = define(
+    "A01", Severity.ERROR, "A number or date where an answer belongs.",
+    message="{what} was entered where an answer belongs.", fix=USE_DROPDOWN, fields=ANSWERS)
+A02 = define(
+    "A02", Severity.ERROR, "An answer that is not Yes, Partly, No or N/A.",
+    message="'{value}' is not an answer the audit tool accepts.", fix=USE_DROPDOWN,
+    fields=ANSWERS)
+D01 = define(
+    "D01", Severity.ERROR, "A value that cannot be read as a date.",
+    message="'{value}' could not be read as a date.", fix="Enter the date as DD/MM/YYYY.",
+    fields=DATES)
+D02 = define(
+    "D02", Severity.ERROR, "A date that does not exist (such as 31/02).",
+    message="'{value}' is not a real date (there is no such day).",
+    fix="Correct the day or month; dates are read day first (DD/MM/YYYY).", fields=DATES)
+D03 = define(
+    "D03", Severity.ERROR, "A date whose year cannot be right (before 1900 or after 2100).",
+    message="The year {year} cannot be right for this audit (the date was read as {date}).",
+    fix="Check the year; enter dates as DD/MM/YYYY with a four-digit year.", fields=DATES)
+C01 = define(
+    "C01", Severity.ERROR, "A value that is not one of the column's choices (with a suggestion).",
+    message="'{value}' is not one of the allowed values.{hint}", fix="Choose one of: {choices}.",
+    fields=CHOICES)
+C02 = define(
+    "C02", Severity.ERROR, "A multi-choice value with an item that is not allowed.",
+    message="'{value}' is not one of the allowed values.",
+    fix="Use any of: {choices}, separated by ;.", fields=("multi-choice columns",))
+G01 = define(
+    "G01", Severity.ERROR, "A grade that is not a whole number in range.",
+    message="'{value}' is not a whole number from {lo} to {hi}.",
+    fix="Enter a grade from {lo} (best) to {hi} (worst), or leave it blank.",
+    fields=("grade columns",))
+X01 = define(
+    "X01", Severity.ERROR, "A formula with no saved result (the file was never opened and saved in Excel).",
+    message="Cell {ref} has a formula with no saved result{formula}, so its value cannot be read.",
+    fix="Open the file in Excel and save it (Excel then stores each formula's result), or type "
+    "the value in place of the formula.", fields=ANY)
+X02 = define(
+    "X02", Severity.ERROR, "A cell showing an Excel error (#N/A, #REF!, #DIV/0!, ...).",
+    message="Cell {ref} shows the Excel error {error}, not a value.",
+    fix="Correct the formula in that cell, or type the value in its place.", fields=ANY)
+
+# --------------------------------------------------------------------------- notes
+
+N01 = define(
+    "N01", Severity.NOTE, "A column that is not part of the audit tool was ignored.",
+    message="Column '{value}' is not part of the audit tool and was ignored.{hint}",
+    fix="Rename it to the key in the audit template if it holds audit answers.", fields=HEADER)
+N02 = define(
+    "N02", Severity.NOTE, "A file that is not a return was skipped.",
+    message="'{file}' is not an Excel workbook or CSV file and was skipped.",
+    fix="Only .xlsx, .xlsm, .xls and .csv returns are read.")
+N03 = define(
+    "N03", Severity.NOTE, "A workbook with no case rows.", message="The audit sheet has no case rows.",
+    fix="Check the partner sent the completed workbook.")
+N04 = define(
+    "N04", Severity.NOTE, "The Audit sheet is hidden; it was read.",
+    message="The '{name}' sheet is hidden in this workbook; it was read as usual.",
+    fix="No action needed; ask the partner to unhide the sheet next time.")
+N05 = define(
+    "N05", Severity.NOTE, "A hidden row or column was read.",
+    message="Row {row} is hidden in the workbook; it was read and checked like any other row.",
+    fix="Check the row is meant to be part of the return; unhide it to see it.", fields=ANY)
+N06 = define(
+    "N06", Severity.NOTE, "A merged cell's value was copied down the rows it covers.",
+    message="Cells {span} are merged, so only row {row} holds the value; it was copied to "
+    "{rows}.{across}",
+    fix="Check the copied value is right for each case; unmerge the cells and fill each row "
+    "next time.", fields=ANY)
+N07 = define(
+    "N07", Severity.NOTE, "A row repeating the column headings was skipped.",
+    message="Row {row} repeats the column headings; it was skipped.",
+    fix="Delete the repeated header row.", fields=HEADER)
+N08 = define(
+    "N08", Severity.NOTE, "A stray value far outside the audit table was ignored.",
+    message="Cell {ref} holds a value far outside the audit table (beyond column {last}); it was "
+    "ignored.", fix="Delete the stray value if it is not needed.")
+N09 = define(
+    "N09", Severity.NOTE, "No sheet is called 'Audit': the one sheet with the audit columns was read.",
+    message="No sheet is called 'Audit'; the cases were read from sheet '{name}', the only sheet "
+    "with the audit columns (sheets: {listed}).",
+    fix="No action needed; next time enter the cases on the 'Audit' sheet of the template.")
+N10 = define(
+    "N10", Severity.NOTE, "An answer written differently (yes, Y, NA) was normalised.",
+    message="Answer '{value}' was read as '{answer}'.", fix=NO_ACTION_DROPDOWN, fields=ANSWERS)
+N11 = define(
+    "N11", Severity.NOTE, "A date given as an Excel serial number was converted.",
+    message="The date was a plain number ({number}); read as an Excel date serial: {date}.",
+    fix="Check the date; format the cell as a date.", fields=DATES)
+N12 = define(
+    "N12", Severity.NOTE, "A two-digit year was read as 20xx or 19xx.",
+    message="Two-digit year in '{value}' read as {date}.",
+    fix="Check the year; enter dates as DD/MM/YYYY.", fields=DATES)
+N13 = define(
+    "N13", Severity.NOTE, "A choice Excel had turned into a date was recovered.",
+    message="Excel had turned '{choice}' into a date; read as '{choice}'.",
+    fix="Format the column as text, or use the dropdown.", fields=CHOICES)
+N14 = define(
+    "N14", Severity.NOTE, "A choice written differently was normalised.",
+    message="'{value}' was read as '{choice}'.", fix=NO_ACTION_DROPDOWN, fields=CHOICES)
+N15 = define(
+    "N15", Severity.NOTE, "A file was read by its content, not its name (a CSV named .xls).",
+    message="'{name}' is a text (CSV) file with an Excel name; it was read as CSV.",
+    fix="No action needed; next time save the return as .xlsx from the audit template.")
