@@ -24,7 +24,7 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from qa_lib.common.problems import FileRefused, Issue, Problem, ProblemCode
-from qa_lib.common.vocabulary import Severity
+from qa_lib.common.vocabulary import FileStatus, Severity
 from qa_lib.ingest.codes import (
     F01,
     F04,
@@ -77,7 +77,7 @@ class SourceFile:
     path: str
     sha256: str
     size: int
-    status: str = "read"  # read | refused | skipped
+    status: FileStatus = FileStatus.READ
     sheet: str | None = None
     header_row: int | None = None
     rows: int = 0
@@ -315,21 +315,21 @@ def _read_file(path: Path, profile: Profile, aliases: dict[str, str]
     data = path.read_bytes()
     src = SourceFile(name=path.name, path=str(path), sha256=sha256_of(data), size=len(data))
     if path.suffix.lower() in OTHER_SPREADSHEETS:
-        src.status = "refused"
+        src.status = FileStatus.REFUSED
         problems.append(F01.problem(file=path.name, suffix=path.suffix.lower()))
         return src, None, problems, letters
     if path.suffix.lower() not in RETURN_SUFFIXES:
-        src.status = "skipped"
+        src.status = FileStatus.SKIPPED
         problems.append(N02.problem(file=path.name))
         return src, None, problems, letters
     try:
         frame, sheet, hrow = _read_one(path, data, profile, aliases, problems, letters)
     except FileRefused as r:
-        src.status = "refused"
+        src.status = FileStatus.REFUSED
         problems.append(r.problem(path.name))
         return src, None, problems, letters
     except Exception as exc:  # never a traceback: the file is refused, the round goes on
-        src.status = "refused"
+        src.status = FileStatus.REFUSED
         problems.append(F04.problem(
             file=path.name, message=f"The file could not be read ({type(exc).__name__}: {exc}).",
             fix="Open it in Excel, save it as .xlsx and send it again; if that fails, report "

@@ -14,6 +14,7 @@ import pandas as pd
 
 from qa_lib.checks.rules import Validated
 from qa_lib.common.problems import HEADINGS, problems_frame
+from qa_lib.common.vocabulary import FileStatus, Severity
 from qa_lib.ingest.returns import SourceFile
 from qa_lib.profile.schema import Profile
 from qa_lib.report import fragments as fr
@@ -59,11 +60,10 @@ def file_table(v: Validated, files: list[SourceFile]) -> pd.DataFrame:
         bad_rows = int((~v.row_ok[mine.index]).sum()) if len(mine) else 0
         rows.append({
             "File": f.name, "Partner": "; ".join(partners) or "unknown",
-            "Status": {"read": "read", "refused": "refused whole",
-                       "skipped": "skipped"}.get(f.status, f.status),
+            "Status": {FileStatus.REFUSED: "refused whole"}.get(f.status, f.status),
             "Rows read": len(mine), "Rows with errors": bad_rows,
-            "Errors": int((probs["severity"] == "error").sum()),
-            "Notes": int((probs["severity"] == "note").sum()),
+            "Errors": int((probs["severity"] == Severity.ERROR).sum()),
+            "Notes": int((probs["severity"] == Severity.NOTE).sum()),
         })
     return pd.DataFrame(rows, columns=["File", "Partner", "Status", "Rows read",
                                        "Rows with errors", "Errors", "Notes"])

@@ -15,6 +15,7 @@ import pandas as pd
 from qa_lib.common.vocabulary import (
     AnswerState,
     MeasureStatus,
+    Severity,
     TimescaleStatus,
     band_col,
     credit_col,
@@ -389,7 +390,7 @@ def data_quality(scored: pd.DataFrame, profile: Profile, problems: pd.DataFrame,
             "Missing answers": missing,
             "% missing": 100.0 * missing / applicable if applicable else np.nan,
             "Measures with insufficient evidence": insuff,
-            "Notes (values normalised)": int((pp["severity"] == "note").sum()) if len(pp) else 0,
+            "Notes (values normalised)": int((pp["severity"] == Severity.NOTE).sum()) if len(pp) else 0,
             "Personal details redacted": int(g["redactions"].sum()) if "redactions" in g else 0,
         })
     return pd.DataFrame(rows)
