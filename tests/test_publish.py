@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
+from html import unescape
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
 
-from conftest import TODAY, base_row, page_text, write_return
+from conftest import TODAY, base_row, build_round_data, page_text, write_return
 from qa_lib.report import publish as pub
+from qa_lib.report.sections import report_body
+from qa_lib.report.summary_workbook import summary_views, write_summary
 from qa_lib.run.round import run_round
 
 ALL = ("TU1", "TU2", "TU3", "TU4", "LE1", "LE2", "LE3", "LE4", "TJ1", "TJ2", "FB1", "FB2", "FB3",
@@ -33,27 +37,42 @@ def test_suppress_by_base():
     assert out["n"].tolist() == ["c", "12", "0"]
 
 
-
-
-@pytest.fixture(scope="module")
-def published(tmp_path_factory, halton):
-    root = tmp_path_factory.mktemp("pub")
+def _returns(folder: Path, halton) -> Path:
     yes = {k: "Yes" for k in ALL}
     police = [base_row(f"HAL-{i:04d}", "Cheshire Police", **yes, tool_name="Home Conditions Tool")
               for i in range(1, 4)]  # only 3 cases
     hv = [base_row(f"HAL-{i:04d}", "Health Visiting", **{**yes, "TU1": "No", "TU2": "No"})
           for i in range(1, 11)]  # 10 cases: tool use (0 + 0 + 1 + 1)/6 = 33.3
-    write_return(root / "in", halton, police)
-    write_return(root / "in", halton, hv)
-    res = run_round(halton, "P", root / "in", root / "out", today=TODAY, publish=True,
-                    progress=lambda s: None)
-    assert res.status == "complete", res.failed
-    return res.folder
+    write_return(folder, halton, police)
+    write_return(folder, halton, hv)
+    return folder
 
 
-@pytest.mark.e2e
+class Published:
+    """The published round's data (no kernel), its reports' text and its summary.xlsx."""
+
+    def __init__(self, root: Path, halton):
+        self.data = build_round_data(halton, _returns(root / "in", halton), root / "out", "P",
+                                     publish=True)
+        assert self.data.meta["publish"] is True
+        self.summary = write_summary(root / "summary.xlsx", summary_views(self.data, True),
+                                     halton, [("Round", "P")])
+        self._text: dict[str | None, str] = {}
+
+    def text(self, partner: str | None = None) -> str:
+        """A report's visible text, rendered from the section list as its notebook shows it."""
+        if partner not in self._text:
+            self._text[partner] = unescape(page_text(report_body(self.data, partner)))
+        return self._text[partner]
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory, halton) -> Published:
+    return Published(tmp_path_factory.mktemp("pub"), halton)
+
+
 def test_partner_with_three_cases_is_suppressed(published):
-    t = page_text((published / "partner-cheshire-police.html").read_text(encoding="utf-8"))
+    t = published.text("Cheshire Police")
     assert "Cases scored c" in t
     assert re.search(r"Headline scores for Cheshire Police, round P .* Tool use c c c ", t)
     assert "Publishing mode" in t
@@ -61,18 +80,15 @@ def test_partner_with_three_cases_is_suppressed(published):
     assert "HAL-0001" not in t
 
 
-@pytest.mark.e2e
 def test_partner_with_ten_cases_is_shown(published):
-    t = page_text((published / "partner-health-visiting.html").read_text(encoding="utf-8"))
+    t = published.text("Health Visiting")
     assert re.search(r"Tool use 33\.3 Inadequate 10 ", t), t[:1500]
 
 
-@pytest.mark.e2e
-def test_partnership_heatmap_and_no_case_level_outputs(published):
-    t = page_text((published / "partnership.html").read_text(encoding="utf-8"))
+def test_partnership_heatmap_and_no_case_level_sheets(published):
+    t = published.text()
     assert re.search(r"Mean score and band by partner and measure .* Cheshire Police c c c c c ", t)
-    assert not (published / "scored.csv").exists()
-    wb = openpyxl.load_workbook(published / "summary.xlsx")
+    wb = openpyxl.load_workbook(published.summary)
     assert "Moderation" not in wb.sheetnames and "Case view" not in wb.sheetnames
     assert "Child's voice" not in wb.sheetnames
     rows = {r[0]: r[1:] for r in wb["Heatmap"].iter_rows(min_row=2, values_only=True)}
@@ -80,27 +96,45 @@ def test_partnership_heatmap_and_no_case_level_outputs(published):
     assert round(float(rows["Health Visiting"][0]), 1) == 33.3
 
 
-@pytest.mark.e2e
 def test_tools_used_counts_are_suppressed(published):
     # police's 3 audits all name the Home Conditions Tool: c; the partnership's 13 audits are
     # 3 naming it and 10 naming none: the 10 goes too, or 13 - 10 would reveal the 3
-    t = page_text((published / "partner-cheshire-police.html").read_text(encoding="utf-8"))
+    t = published.text("Cheshire Police")
     assert re.search(r"Neglect tools named in the audits \(Cheshire Police\) .*"
                      r"Home Conditions Tool c c .*No tool named 0 c ", t), t
-    wb = openpyxl.load_workbook(published / "summary.xlsx")
+    wb = openpyxl.load_workbook(published.summary)
     rows = {r[0]: r for r in wb["Tools used"].iter_rows(values_only=True)}
     hct = rows["Partner"].index("Home Conditions Tool")
     assert rows["Cheshire Police"][hct] == "c" and rows["Partnership"][hct] == "c"
 
 
-@pytest.mark.e2e
 def test_at_a_glance_leaves_out_low_numbers_and_case_counts(published):
-    police = page_text((published / "partner-cheshire-police.html").read_text(encoding="utf-8"))
+    police = published.text("Cheshire Police")
     glance = police.split("At a glance", 1)[1].split("Contents", 1)[0]
     assert "Strongest" not in glance and "moderation" not in glance  # every figure rests on 3
     assert "Every figure for this partner rests on 1 to 5 cases" in glance
-    hv = page_text((published / "partner-health-visiting.html").read_text(encoding="utf-8"))
+    hv = published.text("Health Visiting")
     assert "Weakest: Tool use, 33.3 (Inadequate)." in hv
-    allp = page_text((published / "partnership.html").read_text(encoding="utf-8"))
+    allp = published.text()
     assert "Partners with a measure in the lowest band (Inadequate): Health Visiting." in allp
     assert "flagged for moderation" not in allp.split("Contents", 1)[0]
+
+
+@pytest.mark.e2e
+def test_published_round_pages_and_files(tmp_path, halton):
+    """The real round: notebooks in kernels, pages rendered, files left out."""
+    res = run_round(halton, "P", _returns(tmp_path / "in", halton), tmp_path / "out", today=TODAY,
+                    publish=True, progress=lambda s: None)
+    assert res.status == "complete", res.failed
+    t = page_text((res.folder / "partner-cheshire-police.html").read_text(encoding="utf-8"))
+    assert "Cases scored c" in t
+    assert re.search(r"Headline scores for Cheshire Police, round P .* Tool use c c c ", t)
+    assert "Left out in publishing mode" in t and "HAL-0001" not in t
+    allp = page_text((res.folder / "partnership.html").read_text(encoding="utf-8"))
+    assert re.search(r"Mean score and band by partner and measure .* Cheshire Police c c c c c ",
+                     allp)
+    assert not (res.folder / "scored.csv").exists()
+    wb = openpyxl.load_workbook(res.folder / "summary.xlsx")
+    assert "Moderation" not in wb.sheetnames and "Case view" not in wb.sheetnames
+    rows = {r[0]: r[1:] for r in wb["Heatmap"].iter_rows(min_row=2, values_only=True)}
+    assert rows["Cheshire Police"][0] == "c"
