@@ -195,47 +195,23 @@ def _fill_merges(raw: pd.DataFrame, grid: Grid, hrow: int, mapping: dict[str, in
 
 def _read_one(path: Path, data: bytes, profile: Profile, aliases: dict[str, str],
               problems: list[Problem], letters: dict[str, dict[str, str]]
-              ) -> tuple[pd.DataFrame | None, str | None, int | None]:
+              ) -> tuple[pd.DataFrame, str, int]:
+    """Read one return: open it, pick the sheet and header row, match the columns, and take
+    the case rows as raw cells (typed later, for every file at once). Returns the rows, the
+    sheet read and the Excel row of the header; raises FileRefused for a file that cannot be
+    read safely."""
     name = path.name
     file_notes: list[Issue] = []
     book = Book(path, data, file_notes)
     sheet, grid, hpos = _pick_sheet(book, aliases, file_notes)
+    shown_sheet = None if sheet == "(csv)" else sheet
     for issue in file_notes:
-        problems.append(issue.problem(file=name, sheet=None if sheet == "(csv)" else sheet))
+        problems.append(issue.problem(file=name, sheet=shown_sheet))
     raw = grid.raw
     hrow = int(raw.index[hpos])  # Excel row of the header, less one
-    header = raw.iloc[hpos].tolist()
-    mapping: dict[str, int] = {}
-    unknown: list[tuple[int, str]] = []
-    for j, cell in enumerate(header):
-        norm = normalise_header(cell)
-        if not norm:
-            continue
-        key = aliases.get(norm)
-        if key is None:
-            unknown.append((j, show_value(cell)))
-        elif key in mapping:
-            raise F08.refuse(key=key, first=get_column_letter(mapping[key] + 1),
-                             second=get_column_letter(j + 1), sheet=sheet)
-        else:
-            mapping[key] = j
+    mapping, unknown = _map_header(raw.iloc[hpos].tolist(), aliases, sheet)
     letters[name] = {k: get_column_letter(j + 1) for k, j in mapping.items()}
-    unknown_names = {normalise_header(u): (j, u) for j, u in unknown}
-    missing = [c for c in profile.columns if c.in_header and c.key not in mapping]
-    if missing:
-        msgs = []
-        for c in missing:
-            near = difflib.get_close_matches(normalise_header(c.key), list(unknown_names), n=1,
-                                             cutoff=0.6)
-            hint = ""
-            if near:
-                j, u = unknown_names[near[0]]
-                hint = f" (column {get_column_letter(j + 1)} is headed '{u}': did you mean '{c.key}'?)"
-            msgs.append(f"'{c.key}'{hint}")
-        raise F07.refuse(columns="columns" if len(msgs) > 1 else "column", header_row=hrow + 1,
-                         missing="; ".join(msgs), sheet=sheet,
-                         column=", ".join(c.key for c in missing))
-    shown_sheet = None if sheet == "(csv)" else sheet
+    _refuse_missing_columns(profile, mapping, unknown, hrow, sheet)
 
     def note(definition: ProblemCode, *, row: int | None = None, key: str | None = None,
              value: object = None, message: str | None = None, fix: str | None = None,
@@ -263,25 +239,83 @@ def _read_one(path: Path, data: bytes, profile: Profile, aliases: dict[str, str]
     if grid.merges:
         body = body.copy()
         _fill_merges(body, grid, hrow, mapping, note)
-    # a second header row (the keys again, or the questions) is skipped, not read as a case
+    body = _skip_repeated_headers(body, mapping, aliases, hrow, shown_sheet, note)
+    frame = _case_rows(body, mapping, profile, name, sheet)
+    for r in sorted(grid.hidden_rows & set(frame["_row"].tolist())):
+        note(N05, row=r)
+    return frame.reset_index(drop=True), sheet, hrow + 1
+
+
+def _map_header(header: list, aliases: dict[str, str], sheet: str
+                ) -> tuple[dict[str, int], list[tuple[int, str]]]:
+    """Column key -> position for the header cells that name a key (or its question), and
+    the other headed columns; a key headed twice refuses the file (F08)."""
+    mapping: dict[str, int] = {}
+    unknown: list[tuple[int, str]] = []
+    for j, cell in enumerate(header):
+        norm = normalise_header(cell)
+        if not norm:
+            continue
+        key = aliases.get(norm)
+        if key is None:
+            unknown.append((j, show_value(cell)))
+        elif key in mapping:
+            raise F08.refuse(key=key, first=get_column_letter(mapping[key] + 1),
+                             second=get_column_letter(j + 1), sheet=sheet)
+        else:
+            mapping[key] = j
+    return mapping, unknown
+
+
+def _refuse_missing_columns(profile: Profile, mapping: dict[str, int],
+                            unknown: list[tuple[int, str]], hrow: int, sheet: str) -> None:
+    """Refuse the file (F07) when a required column is missing, suggesting the headed
+    column that nearly matches each one."""
+    missing = [c for c in profile.columns if c.in_header and c.key not in mapping]
+    if not missing:
+        return
+    unknown_names = {normalise_header(u): (j, u) for j, u in unknown}
+    msgs = []
+    for c in missing:
+        near = difflib.get_close_matches(normalise_header(c.key), list(unknown_names), n=1,
+                                         cutoff=0.6)
+        hint = ""
+        if near:
+            j, u = unknown_names[near[0]]
+            hint = f" (column {get_column_letter(j + 1)} is headed '{u}': did you mean '{c.key}'?)"
+        msgs.append(f"'{c.key}'{hint}")
+    raise F07.refuse(columns="columns" if len(msgs) > 1 else "column", header_row=hrow + 1,
+                     missing="; ".join(msgs), sheet=sheet,
+                     column=", ".join(c.key for c in missing))
+
+
+def _skip_repeated_headers(body: pd.DataFrame, mapping: dict[str, int], aliases: dict[str, str],
+                           hrow: int, shown_sheet: str | None, note: Callable[..., None]
+                           ) -> pd.DataFrame:
+    """Drop rows repeating the header (the keys again, or the questions) with a note (N07);
+    a second header with the columns in another order refuses the file (F10)."""
     pcol = body.iloc[:, mapping["partner"]] if mapping["partner"] < body.shape[1] else None
-    if pcol is not None and len(body):
-        uniq = [u for u in pcol.dropna().unique() if normalise_header(u) in aliases]
-        repeats = []
-        for label in body.index[pcol.isin(uniq)] if uniq else []:
-            cells = body.loc[label].tolist()
-            hits = {j: aliases[normalise_header(v)] for j, v in enumerate(cells)
-                    if normalise_header(v) in aliases}
-            if len(hits) < 3:
-                continue
-            moved = [k for j, k in hits.items() if mapping.get(k) != j]
-            if moved:
-                raise F10.refuse(second=label + 1, first=hrow + 1, moved=moved[0],
-                                 sheet=shown_sheet)
-            repeats.append(label)
-            note(N07, row=label + 1)
-        if repeats:
-            body = body.drop(index=repeats)
+    if pcol is None or not len(body):
+        return body
+    uniq = [u for u in pcol.dropna().unique() if normalise_header(u) in aliases]
+    repeats = []
+    for label in body.index[pcol.isin(uniq)] if uniq else []:
+        cells = body.loc[label].tolist()
+        hits = {j: aliases[normalise_header(v)] for j, v in enumerate(cells)
+                if normalise_header(v) in aliases}
+        if len(hits) < 3:
+            continue
+        moved = [k for j, k in hits.items() if mapping.get(k) != j]
+        if moved:
+            raise F10.refuse(second=label + 1, first=hrow + 1, moved=moved[0], sheet=shown_sheet)
+        repeats.append(label)
+        note(N07, row=label + 1)
+    return body.drop(index=repeats) if repeats else body
+
+
+def _case_rows(body: pd.DataFrame, mapping: dict[str, int], profile: Profile, name: str,
+               sheet: str) -> pd.DataFrame:
+    """The profile's columns of the non-blank rows, raw, with file, sheet and Excel row."""
     cols = {}
     for c in profile.columns:
         if c.key in mapping and mapping[c.key] < body.shape[1]:
@@ -293,9 +327,7 @@ def _read_one(path: Path, data: bytes, profile: Profile, aliases: dict[str, str]
     frame.insert(0, "_row", (frame.index.to_numpy() + 1).astype(int))
     frame.insert(0, "_sheet", sheet)
     frame.insert(0, "_file", name)
-    for r in sorted(grid.hidden_rows & set(frame["_row"].tolist())):
-        note(N05, row=r)
-    return frame.reset_index(drop=True), sheet, hrow + 1
+    return frame
 
 
 def list_returns(inputs: Path) -> list[Path]:

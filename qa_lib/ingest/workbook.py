@@ -238,25 +238,39 @@ def _scan_xlsx(xml: bytes, name: str) -> tuple[Grid, bytes | None, np.ndarray | 
     grid = Grid(raw=pd.DataFrame())
     m = re.search(rb"<(\w+:)?worksheet\b", xml[:4096])
     p = (m.group(1) or b"") if m else b""
-    row_open = b"<" + p + b"row"
-    new_xml, row_map = None, None
-    last_tag = xml.rfind(row_open + b" ")
+    new_xml, row_map = _compact_if_sprawling(xml, p, name, grid.far_cells)
+    _hidden_and_merged(xml, p, grid)
+    marks = {**_formula_marks(xml, p), **_error_marks(xml, p)}
+    grid.marks = {k: v for k, v in marks.items() if k[1] < MAX_COLUMNS}
+    return grid, new_xml, row_map
+
+
+def _compact_if_sprawling(xml: bytes, p: bytes, name: str, far_cells: list[str]
+                          ) -> tuple[bytes | None, np.ndarray | None]:
+    """A stray value or formatting far down or far right: close up the empty rows and drop
+    far cells first, so calamine does not build a grid of millions of empty cells. Refuses
+    (F09) a sheet still far larger than any audit return. (None, None) when not needed."""
+    last_tag = xml.rfind(b"<" + p + b"row ")
     last = _ROW_REF.search(_tag(xml, last_tag)) if last_tag >= 0 else None
     dim = re.search(b"<" + p + rb'dimension\s+ref="[A-Z]*\d*:?([A-Z]+)\d+"', xml[:4096])
     sample = xml[:200_000] + xml[-200_000:]  # the first and last rows, for writers with no dimension
     width = max([_col_index(c) for c in _CELL_COL.findall(sample)]
                 + ([_col_index(dim.group(1))] if dim else []), default=0) + 1
-    if ((last is not None and int(last.group(1)) * width > CHECK_GRID_CELLS)
+    if not ((last is not None and int(last.group(1)) * width > CHECK_GRID_CELLS)
             or re.search(rb'\sr="[A-Z]{3}\d', xml)):
-        # a stray value or formatting far down or far right: close up the empty rows and drop
-        # far cells first, so calamine does not build a grid of millions of empty cells
-        new_xml, row_map = _compact(xml, p, grid.far_cells)
-        rows = len(row_map) if row_map is not None else max(
-            (int(r) for r in re.findall(b"<" + p + rb'row\b[^>]*?\sr="(\d+)"', new_xml[-65536:])),
-            default=0)
-        cols = max((_col_index(c) for c in _CELL_COL.findall(new_xml)), default=0) + 1
-        if rows * cols > MAX_GRID_CELLS:
-            raise F09.refuse(name=name, rows=rows, cols=cols)
+        return None, None
+    new_xml, row_map = _compact(xml, p, far_cells)
+    rows = len(row_map) if row_map is not None else max(
+        (int(r) for r in re.findall(b"<" + p + rb'row\b[^>]*?\sr="(\d+)"', new_xml[-65536:])),
+        default=0)
+    cols = max((_col_index(c) for c in _CELL_COL.findall(new_xml)), default=0) + 1
+    if rows * cols > MAX_GRID_CELLS:
+        raise F09.refuse(name=name, rows=rows, cols=cols)
+    return new_xml, row_map
+
+
+def _hidden_and_merged(xml: bytes, p: bytes, grid: Grid) -> None:
+    """Hidden columns and rows, and merged ranges, into ``grid``."""
     data_end = xml.rfind(b"sheetData>")
     head = xml[:max(xml.find(b"sheetData"), 0)]
     for c in re.finditer(b"<" + p + rb"col\b[^>]*>", head):
@@ -267,7 +281,7 @@ def _scan_xlsx(xml: bytes, name: str) -> tuple[Grid, bytes | None, np.ndarray | 
             if lo and hi:
                 grid.hidden_cols.update(range(int(lo.group(1)) - 1, min(int(hi.group(1)), 1000)))
     if b'hidden="' in xml:
-        for r in re.finditer(row_open + rb'\b[^>]*?\shidden="(?:1|true)"[^>]*>', xml):
+        for r in re.finditer(b"<" + p + rb'row\b[^>]*?\shidden="(?:1|true)"[^>]*>', xml):
             ref = _ROW_REF.search(r.group(0))
             if ref:
                 grid.hidden_rows.add(int(ref.group(1)))
@@ -275,6 +289,10 @@ def _scan_xlsx(xml: bytes, name: str) -> tuple[Grid, bytes | None, np.ndarray | 
                           xml[data_end:] if data_end > 0 else b""):
         grid.merges.append((int(mc.group(2)), _col_index(mc.group(1)), int(mc.group(4)),
                             _col_index(mc.group(3))))
+
+
+def _formula_marks(xml: bytes, p: bytes) -> dict[tuple[int, int], Unreadable]:
+    """Cells holding a formula with no saved result (X01), by (Excel row, 0-based column)."""
     marks: dict[tuple[int, int], Unreadable] = {}
     formula_cell = re.compile(
         b"<" + p + rb"c\s([^>]*)>\s*<" + p + rb"f\b[^>]*?(?:/>|>([^<]*)</" + p + rb"f>)\s*(?:<" + p
@@ -295,17 +313,23 @@ def _scan_xlsx(xml: bytes, name: str) -> tuple[Grid, bytes | None, np.ndarray | 
         text = html.unescape((cell.group(2) or b"").decode("utf-8", "replace"))
         marks[(row, col)] = Unreadable(X01.issue(ref=ref, formula=f" (={text})" if text else ""),
                                        f"={text}" if text else "(formula)")
-    if b' t="e"' in xml:
-        for e in re.finditer(rb'\st="e"', xml):
-            cell = _cell_at(xml, e.start(), p)
-            if cell is None:
-                continue
-            row, col, _, content = cell
-            err = html.unescape((_element_text(content, p, b"v") or b"#ERROR").decode())
-            ref = f"{get_column_letter(col + 1)}{row}"
-            marks[(row, col)] = Unreadable(X02.issue(ref=ref, error=err), err)
-    grid.marks = {k: v for k, v in marks.items() if k[1] < MAX_COLUMNS}
-    return grid, new_xml, row_map
+    return marks
+
+
+def _error_marks(xml: bytes, p: bytes) -> dict[tuple[int, int], Unreadable]:
+    """Cells showing an Excel error such as #REF! (X02), by (Excel row, 0-based column)."""
+    marks: dict[tuple[int, int], Unreadable] = {}
+    if b' t="e"' not in xml:
+        return marks
+    for e in re.finditer(rb'\st="e"', xml):
+        cell = _cell_at(xml, e.start(), p)
+        if cell is None:
+            continue
+        row, col, _, content = cell
+        err = html.unescape((_element_text(content, p, b"v") or b"#ERROR").decode())
+        ref = f"{get_column_letter(col + 1)}{row}"
+        marks[(row, col)] = Unreadable(X02.issue(ref=ref, error=err), err)
+    return marks
 
 
 def _replace_member(zf: zipfile.ZipFile, member: str, content: bytes) -> bytes:
