@@ -36,6 +36,7 @@ class Chart:
     caption: str
 
     def html(self) -> str:
+        """The chart as an embedded image with its alt text and visible caption."""
         return figure(self.png_b64, self.alt, self.caption)
 
     def _repr_html_(self) -> str:  # shown as-is by Jupyter

@@ -7,7 +7,9 @@
 * ``z`` where a figure does not apply, ``:`` where it is not available;
 * percentages and means to one decimal place.
 
-Functions take a table of numbers and return a table of strings ready to show.
+Functions take a table of numbers and return a table of strings ready to show. Where they
+apply in a report (which columns are counts, which figures rest on which base, which
+sections are left out) is decided in one place, :class:`qa_lib.report.policy.Policy`.
 """
 
 from __future__ import annotations
