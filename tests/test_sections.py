@@ -314,3 +314,15 @@ def test_policy_secondary_suppression_down_columns():
     html = Policy(True).table(tu, "Tools", counts=list(tu.columns), secondary="columns",
                               index=True, row_header="Tool")
     assert '<th scope="row">A tool</th><td>c</td>' in html
+
+
+def test_show_displays_the_section_of_the_report_the_data_was_loaded_for(hand, monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj.data))
+    report.show(hand.data, "heatmap")  # data of every partner: the partnership report
+    report.show_first_screen(hand.data)
+    assert shown == [report.section_html(hand.data, "heatmap", None),
+                     report.first_screen(hand.data, None)]
+    assert shown[0].startswith('<h2 id="heatmap">Partners by measure</h2>')
