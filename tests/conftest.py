@@ -9,6 +9,7 @@ tests that use the ``browser`` fixture are marked ``browser`` (and ``e2e``) auto
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
 import inspect
@@ -127,11 +128,16 @@ def halton() -> Profile:
 
 
 _BLANK_TEMPLATES: dict[tuple[str, str, str], bytes] = {}
+_LOADED_TEMPLATES: dict[tuple[str, str, str], openpyxl.Workbook] = {}
+
+
+def _template_key(profile: Profile) -> tuple[str, str, str]:
+    return (profile.name, profile.version, str(profile.path))
 
 
 def blank_template(profile: Profile) -> bytes:
     """The profile's blank audit tool (no partner), generated once per test process."""
-    key = (profile.name, profile.version, str(profile.path))
+    key = _template_key(profile)
     if key not in _BLANK_TEMPLATES:
         with tempfile.TemporaryDirectory() as d:
             _BLANK_TEMPLATES[key] = write_template(profile, Path(d) / "blank.xlsx").read_bytes()
@@ -140,18 +146,35 @@ def blank_template(profile: Profile) -> bytes:
 
 def write_return(folder: Path, profile: Profile, rows: list[dict], partner: str | None = None,
                  name: str | None = None) -> Path:
-    """Fill a copy of the profile's generated audit template with ``rows`` (dicts of key ->
-    value), as a partner would with Excel, and save it in ``folder``. Returns its path."""
+    """Fill the profile's generated audit template with ``rows`` (dicts of key -> value), as a
+    partner would with Excel, and save it in ``folder``. Returns its path.
+
+    The blank template is opened with openpyxl once per test process; each return fills it,
+    saves, and puts back every cell it touched (value, type and style, and removes cells it
+    created), so the next return starts from the same blank tool."""
     folder.mkdir(parents=True, exist_ok=True)
     partner = partner or (rows[0].get("partner") if rows else profile.partners[0])
     path = folder / (name or f"{slugify(str(partner))}.xlsx")
-    wb = openpyxl.load_workbook(io.BytesIO(blank_template(profile)))
+    key = _template_key(profile)
+    if key not in _LOADED_TEMPLATES:
+        _LOADED_TEMPLATES[key] = openpyxl.load_workbook(io.BytesIO(blank_template(profile)))
+    wb = _LOADED_TEMPLATES[key]
     ws = wb["Audit"]
     header = {c.value: c.column for c in ws[1]}
-    for r, row in enumerate(rows, start=2):
-        for key, value in row.items():
-            ws.cell(row=r, column=header[key], value=value)
-    wb.save(path)
+    touched = []
+    try:
+        for r, row in enumerate(rows, start=2):
+            for k, value in row.items():
+                existed = (r, header[k]) in ws._cells
+                cell = ws.cell(row=r, column=header[k])
+                touched.append((cell, existed, copy.copy(cell._style), cell._value, cell.data_type))
+                cell.value = value
+        wb.save(path)
+    finally:
+        for cell, existed, style, value, data_type in reversed(touched):
+            if not existed:
+                ws._cells.pop((cell.row, cell.column), None)
+            cell._style, cell._value, cell.data_type = style, value, data_type
     return path
 
 
