@@ -86,8 +86,8 @@ class ProblemCode:
         """This problem at one place of one file (a cell, a row, or the whole file)."""
         msg, fx = self.text(message, fix, file=file, sheet=sheet, row=row, column=column,
                             letter=letter, value=value, **context)
-        return Problem(self.severity, self.code, msg, fx, file=file, sheet=sheet, row=row,
-                       column=column, letter=letter, value=value, partner=partner)
+        return Issue(self, msg, fx).problem(file=file, sheet=sheet, row=row, column=column,
+                                            letter=letter, value=value, partner=partner)
 
     def refuse(self, message: str | None = None, *, fix: str | None = None,
                sheet: str | None = None, column: str | None = None,
