@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 import sys
 from pathlib import Path
 
@@ -177,6 +178,25 @@ def main(argv: list[str] | None = None) -> int:
     except (ProfileError, RoundError, ValueError, FileNotFoundError) as exc:
         print(f"qa-audit: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("qa-audit: stopped (Ctrl-C). The unfinished work was removed; nothing was written "
+              "under the round's name, and the returns were not changed.", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a folder that cannot be written, a full disk, ...
+        print(f"qa-audit: {os_error_sentence(exc)}", file=sys.stderr)
+        return 1
+
+
+def os_error_sentence(exc: OSError) -> str:
+    """One plain sentence for an error from the operating system, naming the file."""
+    what = exc.strerror or type(exc).__name__
+    where = f" ({exc.filename})" if exc.filename else ""
+    hint = {errno.EACCES: " Ask for access to it, or choose another folder.",
+            errno.EPERM: " Ask for access to it, or choose another folder.",
+            errno.ENOSPC: " Free some space on that disk, or choose another --out.",
+            errno.EROFS: " Choose another --out.",
+            errno.ENAMETOOLONG: " Use a shorter folder or round name."}.get(exc.errno or 0, "")
+    return f"{what}{where}; the round was not finished.{hint}"
 
 
 if __name__ == "__main__":

@@ -9,12 +9,14 @@ name. An existing round folder is moved aside (``<round>.replaced-<stamp>``) onl
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import os
 import re
 import shutil
 import socket
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from qa_lib.run.options import RoundError, RoundOptions
@@ -55,24 +57,45 @@ def clean_stale_partials(out: Path) -> list[Path]:
     return removed
 
 
+def _exists_message(opts: RoundOptions) -> str:
+    return (f"The round folder {opts.final} already exists and is never overwritten. Use another "
+            f"--round name, or --force to move the old folder aside and run again.")
+
+
 def start(opts: RoundOptions, progress: Callable[[str], None]) -> Path:
     """The unfinished folder this run writes into, after checking the round folder is free
     (or ``force`` was given) and removing what killed runs left behind."""
     if opts.final.exists() and not opts.force:
-        raise RoundError(
-            f"The round folder {opts.final} already exists and is never overwritten. Use another "
-            f"--round name, or --force to move the old folder aside and run again.")
-    opts.out.mkdir(parents=True, exist_ok=True)
-    for d in clean_stale_partials(opts.out):
-        progress(f"Removed {d.name}, left unfinished by a run that was stopped.")
-    return Path(tempfile.mkdtemp(prefix=f".{opts.round_id}.partial-{host()}-{os.getpid()}-",
-                                 dir=opts.out))
+        raise RoundError(_exists_message(opts))
+    try:
+        opts.out.mkdir(parents=True, exist_ok=True)
+        for d in clean_stale_partials(opts.out):
+            progress(f"Removed {d.name}, left unfinished by a run that was stopped.")
+        return Path(tempfile.mkdtemp(prefix=f".{opts.round_id}.partial-{host()}-{os.getpid()}-",
+                                     dir=opts.out))
+    except OSError as exc:
+        raise RoundError(f"Nothing can be written in the reports folder {opts.out} "
+                         f"({exc.strerror or exc}). Choose another --out, or ask for write "
+                         "access to this one.") from None
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    """``folder/name``, or ``name-2``, ``name-3`` ... when runs in the same second took it."""
+    target, n = folder / name, 1
+    while target.exists():
+        n += 1
+        target = folder / f"{name}-{n}"
+    return target
 
 
 def put_in_place(tmp: Path, opts: RoundOptions, progress: Callable[[str], None]) -> Path:
-    """Rename the finished folder to the round's name, moving an old one aside (``force``)."""
-    if opts.final.exists():  # only with force: keep the old one
-        aside = opts.out / f"{opts.round_id}.replaced-{stamp()}"
+    """Rename the finished folder to the round's name, moving an old one aside (only with
+    ``force``: a folder that appeared under the round's name while this run went on is
+    never moved without it)."""
+    if opts.final.exists():
+        if not opts.force:
+            raise RoundError(_exists_message(opts))
+        aside = _free_name(opts.out, f"{opts.round_id}.replaced-{stamp()}")
         opts.final.rename(aside)
         progress(f"The previous {opts.final} was moved to {aside}.")
     tmp.rename(opts.final)
@@ -82,9 +105,39 @@ def put_in_place(tmp: Path, opts: RoundOptions, progress: Callable[[str], None])
 def put_aside_refused(tmp: Path, opts: RoundOptions) -> Path:
     """Rename a refused round's folder (validation report and manifest) beside the round's
     name, so the lead can fix the returns and rerun under the same name."""
-    target = opts.out / f"{opts.round_id}.refused-{stamp()}"
+    target = _free_name(opts.out, f"{opts.round_id}.refused-{stamp()}")
     tmp.rename(target)
     return target
+
+
+LOCK_NAME = ".qa-audit.lock"
+
+
+@contextmanager
+def locked(out: Path) -> Iterator[None]:
+    """Hold the reports folder for one run: a second run in the same folder stops at once
+    with a plain message instead of moving the first run's folder aside (an advisory
+    ``flock`` on ``.qa-audit.lock``, released when the run ends or its process dies)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd = os.open(out / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise RoundError(f"Nothing can be written in the reports folder {out} "
+                         f"({exc.strerror or exc}). Choose another --out, or ask for write "
+                         "access to this one.") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another process"
+            raise RoundError(f"Another qa-audit run is writing in the reports folder {out} "
+                             f"({holder}). Wait for it to finish, or use another --out.") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"process {os.getpid()} on {host()}, since "
+                      f"{dt.datetime.now():%Y-%m-%d %H:%M:%S}".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def discard(tmp: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,24 @@ NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 
 class RoundError(Exception):
     """A round that cannot go ahead; the message is for the audit lead."""
+
+
+# A round's name becomes a folder name, with ".refused-<stamp>" or ".replaced-<stamp>" added
+# when a folder is moved aside: short, plain characters, and never a name the reports root
+# uses itself (its index.html, or the hidden names of unfinished and locked runs).
+ROUND_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}")
+RESERVED_ROUND_NAMES = {"index.html"}
+
+
+def check_round_name(round_id: str) -> None:
+    """Raise :class:`RoundError` unless ``round_id`` can name a round folder."""
+    plain = bool(ROUND_NAME.fullmatch(round_id or "")) and not round_id.endswith((" ", "."))
+    if not plain or round_id.lower() in RESERVED_ROUND_NAMES or round_id.lower().endswith(".html"):
+        shown = round_id if len(round_id or "") <= 80 else round_id[:77] + "..."
+        raise RoundError(
+            f"'{shown}' cannot be used as a round name: use letters, digits, spaces, '-', '_' "
+            "and '.', at most 64 characters, starting with a letter or digit and not ending in "
+            "'.html' (for example 2026-Q3).")
 
 
 @dataclass(frozen=True)
@@ -39,14 +58,19 @@ class RoundOptions:
         """Options with defaults filled in (today, one job per usable core), after checking
         the round name and the inputs folder; raises :class:`RoundError` with a message for
         the audit lead."""
-        if not round_id or any(ch in round_id for ch in "/\\:") or round_id.startswith("."):
-            raise RoundError(f"'{round_id}' cannot be used as a round name (use e.g. 2026-Q3).")
-        inputs = Path(inputs)
-        if not inputs.is_dir():
+        check_round_name(round_id)
+        inputs, out = Path(inputs), Path(out)
+        if not inputs.exists():
             raise RoundError(f"The inputs folder '{inputs}' does not exist.")
+        if not inputs.is_dir():
+            raise RoundError(f"'{inputs}' is a file, not a folder: put the returns in a folder "
+                             "and give that folder as --inputs.")
+        if out.exists() and not out.is_dir():
+            raise RoundError(f"The reports folder '{out}' is a file, not a folder: give a folder "
+                             "as --out.")
         return cls(
             profile=profile if isinstance(profile, Profile) else load_profile(profile),
-            round_id=round_id, inputs=inputs, out=Path(out), today=today or dt.date.today(),
+            round_id=round_id, inputs=inputs, out=out, today=today or dt.date.today(),
             jobs=jobs or usable_cores(), notebook_dir=Path(notebook_dir or NOTEBOOK_DIR),
             **flags)  # type: ignore[arg-type]
 

@@ -31,6 +31,7 @@ from qa_lib.report import fragments as fr
 from qa_lib.report import page as render
 from qa_lib.report import sections as report
 from qa_lib.report.round_data import RoundData, load_round, write_round_data
+from qa_lib.report.sections.first_screen import missing_partners
 from qa_lib.report.summary_workbook import summary_views, write_summary
 from qa_lib.report.validation_report import validation_summary, write_validation
 from qa_lib.run import folder, history
@@ -95,20 +96,21 @@ def run_round(profile: Profile | str, round_id: str, inputs: Path | str, out: Pa
     overwrites: the round folder is created at the end."""
     opts = RoundOptions.build(profile, round_id, inputs, out, **options)
     t0, started, timer = time.perf_counter(), _now(), Timer()
-    tmp = folder.start(opts, progress)
-    try:
-        checked = check(opts, tmp, timer, progress)
-        if checked.validated.errors and not opts.allow_partial:
-            result = refuse(opts, tmp, checked, timer, started)
-        else:
-            scored = score_rows(checked, opts.profile, timer)
-            data = store(opts, tmp, checked, scored, timer)
-            result = render_reports(opts, tmp, checked, scored, data, timer, progress)
-            finish(opts, tmp, checked, result, timer, started, progress)
-        result.seconds = time.perf_counter() - t0
-        return result
-    finally:
-        folder.discard(tmp)
+    with folder.locked(opts.out):
+        tmp = folder.start(opts, progress)
+        try:
+            checked = check(opts, tmp, timer, progress)
+            if checked.validated.errors and not opts.allow_partial:
+                result = refuse(opts, tmp, checked, timer, started)
+            else:
+                scored = score_rows(checked, opts.profile, timer)
+                data = store(opts, tmp, checked, scored, timer)
+                result = render_reports(opts, tmp, checked, scored, data, timer, progress)
+                finish(opts, tmp, checked, result, timer, started, progress)
+        finally:  # after an error or Ctrl-C nothing unfinished is left behind
+            folder.discard(tmp)
+    result.seconds = time.perf_counter() - t0
+    return result
 
 
 def check(opts: RoundOptions, tmp: Path, timer: Timer, progress: Callable[[str], None]) -> Checked:
@@ -165,6 +167,10 @@ def store(opts: RoundOptions, tmp: Path, checked: Checked, scored: pd.DataFrame,
         "refused_files": v.refused_files,
         "inputs": [{"file": f.name, "sha256": f.sha256, "status": f.status, "rows": f.rows}
                    for f in ing.files],
+        "missing_partners": missing_partners(  # said on every report's first screen
+            profile.partners, scored["partner"].unique(),
+            v.excluded["partner"].dropna().unique() if "partner" in v.excluded else [],
+            v.refused_files),
     }
     prior = history.earlier_rounds(opts.out, profile.name, opts.round_id)
     meta["earlier_rounds"] = [m["round"] for _, m in prior]
