@@ -118,3 +118,52 @@ def test_trend_page_of_a_real_second_round(tmp_path, halton):
     assert "2026-Q1 was scored with profile version 0.9.0" in allp
     root = (out / "index.html").read_text(encoding="utf-8")
     assert root.index("2026-Q2/index.html") < root.index("2026-Q1/index.html")
+
+
+# --------------------------------------------------------------------------- earlier rounds never block
+# Issue 11, class 10: an earlier round that cannot be read, or that lacks a measure the
+# profile has since gained, is shown as it is and noted; today's round always goes ahead.
+
+
+def _two_rounds_with_first_changed(tmp_path, halton, change) -> tuple:
+    q1, q2 = _returns(tmp_path, halton)
+    out = tmp_path / "reports"
+    build_round_data(halton, q1, out, "2026-Q1")
+    change(out / "2026-Q1" / "data" / "scored.parquet")
+    data = build_round_data(halton, q2, out, "2026-Q2")
+    return data, _text_of(data, POLICE)
+
+
+def _text_of(data, partner):
+    return unescape(page_text(report_body(data, partner)))
+
+
+@pytest.mark.parametrize("damage", [
+    lambda p: p.write_bytes(b""),  # 0 bytes
+    lambda p: p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2]),  # cut short
+    lambda p: p.write_text("not parquet at all"),
+    lambda p: p.unlink(),  # gone
+], ids=["empty", "truncated", "not-parquet", "missing"])
+def test_a_damaged_earlier_round_is_left_out_with_a_note(tmp_path, halton, damage):
+    data, text = _two_rounds_with_first_changed(tmp_path, halton, damage)
+    assert data.meta["earlier_rounds"] == []
+    assert "Round 2026-Q1 was left out of the trend: its data could not be read" in text
+    assert "first round of this profile" in text
+    assert len(data.scored) == 2  # today's round is whole
+
+
+@pytest.mark.parametrize("dropped", [("impact",), ("feedback", "impact")])
+def test_an_earlier_round_without_a_measure_shows_no_figure_there(tmp_path, halton, dropped):
+    import pandas as pd
+
+    def without(p):
+        t = pd.read_parquet(p)
+        t.drop(columns=[c for c in t.columns if c.split("__")[-1] in dropped
+                        and c.startswith(("score__", "band__", "status__"))]).to_parquet(p)
+
+    data, text = _two_rounds_with_first_changed(tmp_path, halton, without)
+    assert data.meta["earlier_rounds"] == ["2026-Q1"]
+    names = [m.name for m in halton.measures if m.key in dropped]
+    assert f"Round 2026-Q1 has no scores for {', '.join(repr(n) for n in names)}" in text
+    # the measures the earlier round had still trend: tool use 80.0 then 75.0
+    assert re.search(r"Tool use 80\.0 75\.0 [−-]5\.0", text)

@@ -10,11 +10,14 @@ The round driver copies what it needs from earlier rounds into its own
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from qa_lib.common.vocabulary import band_col, score_col
 from qa_lib.profile.schema import Profile
 from qa_lib.report import fragments as fr
 from qa_lib.report import page as render
@@ -47,27 +50,58 @@ def earlier_rounds(root: Path | str, profile_name: str, before: str) -> list[tup
             if m["profile"]["name"] == profile_name and m["round"] < before]
 
 
-def history_table(rounds: list[tuple[Path, dict]], profile: Profile) -> pd.DataFrame:
+@dataclass
+class EarlierRound:
+    """One earlier round as read for the trend: its folder, its round.json and scored rows."""
+
+    folder: Path
+    meta: dict
+    scored: pd.DataFrame
+
+
+def load_earlier(rounds: list[tuple[Path, dict]], profile: Profile
+                 ) -> tuple[list[EarlierRound], list[str]]:
+    """Read each earlier round's scored table once. A round that cannot be read (a damaged
+    or missing Parquet file) is skipped with a note, never blocking today's round; measures
+    the profile has gained since a round are noted and show as not scored in that round."""
+    loaded, notes = [], []
+    for folder, meta in rounds:
+        try:
+            scored = pd.read_parquet(folder / "data" / "scored.parquet")
+        except Exception as exc:  # pyarrow raises several types for a damaged file
+            notes.append(f"Round {meta['round']} was left out of the trend: its data could not "
+                         f"be read ({type(exc).__name__}). Run it again to bring it back.")
+            continue
+        absent = [m for m in profile.measures if score_col(m.key) not in scored]
+        if absent:
+            names = ", ".join(f"'{m.name}'" for m in absent)
+            notes.append(f"Round {meta['round']} has no scores for {names} (not in its version "
+                         "of the profile); the trend shows no figure there.")
+            scored = scored.assign(**{score_col(m.key): np.nan for m in absent},
+                                   **{band_col(m.key): None for m in absent})
+        loaded.append(EarlierRound(folder, meta, scored))
+    return loaded, notes
+
+
+def history_table(rounds: list[EarlierRound], profile: Profile) -> pd.DataFrame:
     """Partner and partnership means per measure for each earlier round."""
     frames = []
-    for folder, meta in rounds:
-        scored = pd.read_parquet(folder / "data" / "scored.parquet")
-        f = agg.measure_figures(scored, profile)
-        f["round"] = meta["round"]
-        f["profile_version"] = meta["profile"].get("version", "")
+    for r in rounds:
+        f = agg.measure_figures(r.scored, profile)
+        f["round"] = r.meta["round"]
+        f["profile_version"] = r.meta["profile"].get("version", "")
         frames.append(f[HISTORY_COLUMNS])
     if not frames:
         return pd.DataFrame(columns=HISTORY_COLUMNS)
     return pd.concat(frames, ignore_index=True)
 
 
-def last_actions(rounds: list[tuple[Path, dict]]) -> pd.DataFrame:
+def last_actions(rounds: list[EarlierRound]) -> pd.DataFrame:
     """The recommended actions recorded in the latest earlier round (already redacted)."""
     cols = ["round", "partner", "case_ref", "recommended_actions"]
     if not rounds:
         return pd.DataFrame(columns=cols)
-    folder, meta = rounds[-1]
-    scored = pd.read_parquet(folder / "data" / "scored.parquet")
+    scored, meta = rounds[-1].scored, rounds[-1].meta
     if "recommended_actions" not in scored:
         return pd.DataFrame(columns=cols)
     out = scored[scored["recommended_actions"].notna()][["partner", "case_ref",

@@ -172,8 +172,9 @@ def store(opts: RoundOptions, tmp: Path, checked: Checked, scored: pd.DataFrame,
             v.excluded["partner"].dropna().unique() if "partner" in v.excluded else [],
             v.refused_files),
     }
-    prior = history.earlier_rounds(opts.out, profile.name, opts.round_id)
-    meta["earlier_rounds"] = [m["round"] for _, m in prior]
+    prior, meta["history_notes"] = history.load_earlier(
+        history.earlier_rounds(opts.out, profile.name, opts.round_id), profile)
+    meta["earlier_rounds"] = [r.meta["round"] for r in prior]
     with timer.stage("write tables"):
         write_round_data(tmp, scored, problems_frame(v.problems), v.excluded, meta,
                          history=history.history_table(prior, profile),

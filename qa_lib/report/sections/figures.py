@@ -159,14 +159,17 @@ def themes_section(data: RoundData, partner: str | None = None) -> str:
 def trend_section(data: RoundData, partner: str | None) -> str:
     """Each measure's trend across the earlier rounds of this profile, and last round's actions."""
     who = partner or "the partnership"
+    earlier = data.meta.get("history_notes") or []  # earlier rounds left out or different
+    said = fr.callout(fr.bullet_list(earlier), "warning", "Earlier rounds.") if earlier else ""
     if not len(data.history):
         return fr.paragraph("This is the first round of this profile in the reports folder, "
-                            "so there is no trend yet.")
+                            "so there is no trend yet.") + said
     tr = _trend_shown(data, partner)
     rounds = [c for c in tr.columns if c != CHANGE]
     out = [charts.trend_chart(tr.drop(columns=[CHANGE]), who).html(),
            fr.table(tr.reset_index(), f"Mean score by round ({who})", row_header="Measure",
                     number_columns={**{r: 1 for r in rounds}, CHANGE: 1})]
+    out.append(said)
     notes = agg.version_notes(data.history, data.profile.version)
     if notes:
         out.append(fr.callout(fr.bullet_list(
