@@ -281,6 +281,16 @@ def test_f10_second_header_in_another_order(tmp_path):
                          "safely.")
 
 
+@covers("F11")
+def test_f11_two_sheets_both_hold_cases(tmp_path):
+    data = xlsx({"Audit": sheet(audit_rows([row(audit_date=dt.date(2026, 10, 15))])),
+                 "Audit (2)": sheet(audit_rows([row(case_ref="HAL-0002")]))})
+    p = one(problems(tmp_path, "police.xlsx", data), "F11")
+    assert p.message == ("Sheets 'Audit' and 'Audit (2)' both have the audit columns and case rows, "
+                         "so it is not clear which to read.")
+    assert p.row is None
+
+
 # --------------------------------------------------------------------------- cells unreadable
 
 
@@ -489,6 +499,19 @@ def test_n15_read_by_content_not_name(tmp_path):
                          "workbook.")
 
 
+@covers("N16")
+def test_n16_cases_on_a_copied_sheet_with_the_audit_sheet_empty(tmp_path):
+    data = xlsx({"Audit": sheet(audit_rows([])),
+                 "Audit (2)": sheet(audit_rows([row(audit_date=dt.date(2026, 10, 15))]))})
+    found = problems(tmp_path, "police.xlsx", data)
+    p = one(found, "N16")
+    assert p.message == ("The 'Audit' sheet has no case rows; the cases were read from sheet "
+                         "'Audit (2)', the only sheet with the audit columns and case rows "
+                         "(sheets: 'Audit', 'Audit (2)').")
+    assert p.sheet == "Audit (2)"
+    assert [q.code for q in found] == ["N16"]
+
+
 # --------------------------------------------------------------------------- validation checks
 
 
@@ -568,7 +591,7 @@ def test_every_code_has_a_unit_test():
 
 
 def test_the_registry_holds_every_reading_and_validation_code():
-    assert len(REGISTRY) == 44
+    assert len(REGISTRY) == 46
     assert {c.code for c in CHECKS} == {c for c in REGISTRY if c.startswith("V")}
     assert all(REGISTRY[c.code] is c.definition for c in CHECKS)
     assert {d.severity for d in REGISTRY.values()} == {Severity.ERROR, Severity.NOTE}

@@ -73,6 +73,12 @@ F10 = define(
     "{first} (for example '{moved}'), so the rows below it cannot be read safely.",
     fix="Keep one header row: move the rows under the second header into the columns of the "
     "first, and delete the second header.", fields=HEADER)
+F11 = define(
+    "F11", Severity.ERROR, "Two or more sheets hold the audit columns and case rows.",
+    message="Sheets {sheets} {both} have the audit columns and case rows, so it is not clear which "
+    "to read.",
+    fix="Keep this round's cases on one sheet, the 'Audit' sheet: delete the other sheets (or "
+    "their rows), save and send it again.")
 
 # --------------------------------------------------------------------------- cells unreadable
 
@@ -180,3 +186,9 @@ N15 = define(
     "N15", Severity.NOTE, "A file was read by its content, not its name (a CSV named .xls).",
     message="'{name}' is a text (CSV) file with an Excel name; it was read as CSV.",
     fix="No action needed; next time save the return as .xlsx from the audit template.")
+N16 = define(
+    "N16", Severity.NOTE, "The 'Audit' sheet is empty: the one other sheet with the audit columns and "
+    "case rows was read.",
+    message="The '{audit}' sheet has no case rows; the cases were read from sheet '{name}', the only "
+    "sheet with the audit columns and case rows (sheets: {listed}).",
+    fix="Check that sheet holds this round's cases; next time enter them on the 'Audit' sheet.")

@@ -33,6 +33,7 @@ from qa_lib.ingest.codes import (
     F07,
     F08,
     F10,
+    F11,
     N01,
     N02,
     N03,
@@ -42,6 +43,7 @@ from qa_lib.ingest.codes import (
     N07,
     N08,
     N09,
+    N16,
 )
 from qa_lib.ingest.values import (
     Parsed,
@@ -129,43 +131,124 @@ def _find_header(raw: pd.DataFrame, aliases: dict[str, str]) -> tuple[int, int]:
     return best, best_hits
 
 
+@dataclass
+class _Surveyed:
+    """One sheet of a workbook as looked at when choosing which sheet to read."""
+
+    name: str
+    shown: bool
+    grid: Grid
+    row: int  # position of the best header candidate
+    hits: int  # header cells naming a column key
+    keys: set[str]  # the keys the header names
+    cases: int  # rows below the header with a value in a headed audit column
+
+
+def _survey(book: Book, name: str, shown: bool, aliases: dict[str, str]) -> _Surveyed | None:
+    """Load one sheet and count its header hits and case rows; None for a sheet other than
+    'Audit' that cannot be loaded (it is not read, so it does not refuse the file)."""
+    try:
+        grid = book.load(name)
+    except FileRefused:
+        if _is_audit_name(name):
+            raise
+        return None
+    raw = grid.raw
+    row, hits = _find_header(raw, aliases)
+    keys: set[str] = set()
+    cases = 0
+    if hits:
+        header = raw.iloc[row].tolist()
+        cols = [j for j, v in enumerate(header) if normalise_header(v) in aliases]
+        keys = {aliases[normalise_header(header[j])] for j in cols}
+        cases = _count_filled_rows(raw.iloc[row + 1:, cols])
+    return _Surveyed(name, shown, grid, row, hits, keys, cases)
+
+
+def _count_filled_rows(body: pd.DataFrame) -> int:
+    """How many rows have a cell that is not empty or only spaces."""
+    filled = ~body.isna().to_numpy()
+    for j in range(body.shape[1]):
+        s = body.iloc[:, j]
+        spaces = [u for u in s.dropna().unique() if isinstance(u, str) and not u.strip()]
+        if spaces:
+            filled[:, j] &= ~s.isin(spaces).to_numpy()
+    return int(filled.any(axis=1).sum()) if filled.size else 0
+
+
+def _is_audit_name(name: str) -> bool:
+    return name.strip().lower() == "audit"
+
+
+def _holds_cases(s: _Surveyed) -> bool:
+    """The sheet has the audit header (with case_ref, unless it is the 'Audit' sheet: the
+    template's hidden lists of choices name several keys too) and case rows under it."""
+    return s.hits >= 3 and s.cases > 0 and (_is_audit_name(s.name) or "case_ref" in s.keys)
+
+
+def _quoted(names: list[str]) -> str:
+    """'A', 'B' and 'C'."""
+    q = [f"'{n}'" for n in names]
+    return q[0] if len(q) == 1 else ", ".join(q[:-1]) + " and " + q[-1]
+
+
 def _pick_sheet(book: Book, aliases: dict[str, str], notes: list[Issue]
                 ) -> tuple[str, Grid, int]:
-    """The sheet to read, its grid and the position of its header row."""
+    """The sheet to read, its grid and the position of its header row, chosen by content:
+    the one sheet with the audit header and case rows (visible sheets first, then hidden
+    ones); two such sheets refuse the file (F11). With none, the 'Audit' sheet (or the one
+    sheet with the audit header) is read as it is."""
     if book.kind == "csv":
         grid = book.load("(csv)")
         row, hits = _find_header(grid.raw, aliases)
         if hits < 3:
             raise F06.refuse(where="file", rows=HEADER_SEARCH_ROWS)
         return "(csv)", grid, row
-    visible = dict(book.sheets)
-    named = [n for n in visible if n.strip().lower() == "audit"]
-    if named:
-        name = named[0]
-        grid = book.load(name)
-        row, hits = _find_header(grid.raw, aliases)
-        if hits < 3:
-            raise F06.refuse(where="Audit sheet", rows=HEADER_SEARCH_ROWS, sheet=name)
-        if not visible[name]:
-            notes.append(N04.issue(name=name))
-        return name, grid, row
-    found = []
-    for name, shown in book.sheets:
-        if not shown:
-            continue
-        grid = book.load(name)
-        row, hits = _find_header(grid.raw, aliases)
-        if hits >= 3:
-            found.append((name, grid, row))
     listed = ", ".join(f"'{n}'" + ("" if v else " (hidden)") for n, v in book.sheets) or "none"
+    audit = next((n for n, _ in book.sheets if _is_audit_name(n)), None)
+    surveyed: dict[str, _Surveyed | None] = {}
+
+    def survey(shown: bool) -> list[_Surveyed]:
+        for n, v in book.sheets:
+            if v == shown and n not in surveyed:
+                surveyed[n] = _survey(book, n, v, aliases)
+        return [s for n, v in book.sheets if v == shown and (s := surveyed[n]) is not None]
+
+    visible = survey(True)
+    filled = [s for s in visible if _holds_cases(s)] or [s for s in survey(False) if _holds_cases(s)]
+    if len(filled) > 1:
+        raise F11.refuse(sheets=_quoted([s.name for s in filled]),
+                         both="both" if len(filled) == 2 else "all")
+    if filled:
+        s = filled[0]
+        if not s.shown:
+            notes.append(N04.issue(name=s.name))
+        if audit is not None and s.name != audit:
+            notes.append(N16.issue(audit=audit, name=s.name, listed=listed))
+        elif audit is None:
+            headed = [t for t in surveyed.values() if t is not None and t.hits >= 3 and t.shown]
+            notes.append(N09.issue(name=s.name, listed=listed) if len(headed) <= 1 else N09.issue(
+                f"No sheet is called 'Audit'; the cases were read from sheet '{s.name}', the only "
+                f"sheet with the audit columns and case rows (sheets: {listed})."))
+        return s.name, s.grid, s.row
+    if audit is not None:  # no sheet holds case rows: read the Audit sheet as it is
+        shown = dict(book.sheets)[audit]
+        s = surveyed[audit] if audit in surveyed else _survey(book, audit, shown, aliases)
+        assert s is not None  # the Audit sheet raises rather than returning None
+        if s.hits < 3:
+            raise F06.refuse(where="Audit sheet", rows=HEADER_SEARCH_ROWS, sheet=audit)
+        if not shown:
+            notes.append(N04.issue(name=audit))
+        return audit, s.grid, s.row
+    found = [s for s in visible if s.hits >= 3]
     if len(found) == 1:
-        name, grid, row = found[0]
-        notes.append(N09.issue(name=name, listed=listed))
-        return found[0]
+        s = found[0]
+        notes.append(N09.issue(name=s.name, listed=listed))
+        return s.name, s.grid, s.row
     if found:
         raise F05.refuse(
             f"No sheet is called 'Audit' and several sheets have the audit columns "
-            f"({', '.join(repr(n) for n, _, _ in found)}), so it is not clear which to read.",
+            f"({', '.join(repr(s.name) for s in found)}), so it is not clear which to read.",
             fix="Rename the sheet holding this round's cases to 'Audit' (or delete the others).")
     raise F05.refuse(listed=listed)
 
