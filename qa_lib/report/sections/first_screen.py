@@ -4,10 +4,13 @@ contents list from the section list), and a whole report's body rendered without
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html import escape
+from pathlib import PurePosixPath
 
 import pandas as pd
 
+from qa_lib.profile.audit_tool import slugify
 from qa_lib.report import fragments as fr
 from qa_lib.report.policy import Policy
 from qa_lib.report.round_data import RoundData
@@ -46,6 +49,57 @@ def _left_out(data: RoundData, partner: str | None) -> str:
     return fr.callout(body, "warning", "This is a partial round.")
 
 
+def missing_partners(partners: Iterable[str], scored: Iterable[str], left_out: Iterable[str],
+                     refused: list[str]) -> list[dict[str, str]]:
+    """The profile's partners with no row scored, each with why: its return refused whole (a
+    refused file whose name matches the partner's), every row left out, a refused file that
+    may be its return, or no return received."""
+    done, dropped = set(scored), set(left_out)
+    claimed = {p: [f for f in refused if _names_partner(f, p)] for p in partners}
+    unclaimed = [f for f in refused if not any(f in fs for fs in claimed.values())]
+    out = []
+    for p, files in claimed.items():
+        if p in done:
+            continue
+        if files:
+            why = f"its return was refused whole ({', '.join(files)})"
+        elif p in dropped:
+            why = "every row of its return was left out because of errors"
+        elif unclaimed:
+            why = f"no row was read for it; its return may be a file refused whole ({', '.join(unclaimed)})"
+        else:
+            why = "no return was received"
+        out.append({"partner": p, "reason": why})
+    return out
+
+
+def _names_partner(file: str, partner: str) -> bool:
+    """Whether a file's name (without folders or extension) names the partner."""
+    name = PurePosixPath(file).name
+    stem = slugify(name.split(".")[0] or name)
+    own = slugify(partner)
+    return own in stem or (len(stem) >= 4 and stem in own)
+
+
+def _missing(data: RoundData) -> str:
+    """The warning naming the profile's partners missing from the round, and why."""
+    missing = data.meta.get("missing_partners")
+    if missing is None:  # a round stored before the list was kept
+        ex = data.excluded
+        missing = missing_partners(
+            data.profile.partners, data.scored["partner"].unique(),
+            ex["partner"].dropna().unique() if "partner" in ex else [],
+            data.meta.get("refused_files", []))
+    if not missing:
+        return ""
+    lines = [f"{m['partner']}: {m['reason']}." for m in missing]
+    have = "partner has" if len(lines) == 1 else "partners have"
+    return fr.callout(f"<p>{len(lines)} of the {len(data.profile.partners)} {have} no case scored "
+                      "in this round, so every figure for the partnership leaves them out. "
+                      "The validation report lists every file and what became of it.</p>"
+                      + fr.bullet_list(lines), "warning", "Partners missing from this round.")
+
+
 def _profile_line(data: RoundData) -> str:
     p = data.profile
     return f"{p.name}, version {p.version} ({p.model.strategy})"
@@ -64,7 +118,7 @@ def partner_first_screen(data: RoundData, partner: str) -> str:
          str(int(f.loc[f["partner"] != agg.PARTNERSHIP, "partner"].nunique()))),
     ]
     return (fr.heading("About this report", 2) + fr.definition_list(facts)
-            + _left_out(data, partner) + policy.note_html()
+            + _left_out(data, partner) + _missing(data) + policy.note_html()
             + _glance(partner_glance(data, partner)) + contents_html(Scope.PARTNER))
 
 
@@ -79,7 +133,7 @@ def partnership_first_screen(data: RoundData) -> str:
         ("Case and partner rows scored", str(len(s))),
     ]
     return (fr.heading("About this report", 2) + fr.definition_list(facts)
-            + _left_out(data, None) + Policy.of(data).note_html()
+            + _left_out(data, None) + _missing(data) + Policy.of(data).note_html()
             + _glance(partnership_glance(data)) + contents_html(Scope.PARTNERSHIP))
 
 
