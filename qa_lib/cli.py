@@ -42,6 +42,10 @@ def _parser() -> argparse.ArgumentParser:
                        "(YYYY-MM-DD; default: today)")
         if name == "run":
             r.add_argument("--round", required=True, help="round name, e.g. 2026-Q3")
+            r.add_argument("--period", type=_date,
+                           help="first day of the period the round covers (YYYY-MM-DD), which "
+                                "orders it among earlier rounds; default: read from the round "
+                                "name (2026-Q3, Sep 2026), else the latest audit date")
             r.add_argument("--out", default="reports", help="reports root (default: %(default)s)")
             r.add_argument("--allow-partial", action="store_true",
                            help="score the valid rows even when some rows have errors")
@@ -88,7 +92,8 @@ def _cmd_run(a) -> int:
     from qa_lib.run.round import run_round
 
     res = run_round(a.profile, a.round, a.inputs, a.out, allow_partial=a.allow_partial,
-                    force=a.force, today=a.today, publish=a.publish, jobs=a.jobs)
+                    force=a.force, today=a.today, publish=a.publish, jobs=a.jobs,
+                    period=a.period)
     return _report(res)
 
 

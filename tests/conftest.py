@@ -249,12 +249,12 @@ def letter_of(path: Path, key: str, header_row: int = 1) -> str:
 
 def build_round_data(profile: Profile, inputs: Path, out: Path, round_id: str = "R", *,
                      publish: bool = False, allow_partial: bool = False,
-                     today: dt.date = TODAY) -> RoundData:
+                     today: dt.date = TODAY, period: dt.date | None = None) -> RoundData:
     """A round's stored data as the report notebooks load it, built without any kernel:
     the round's own steps (check, score, store) written into a folder under ``out``.
     Earlier rounds already in ``out`` are picked up for trends, as in a real round."""
     opts = RoundOptions.build(profile, round_id, inputs, out, today=today, publish=publish,
-                              allow_partial=allow_partial, jobs=1)
+                              allow_partial=allow_partial, jobs=1, period=period)
     tmp = round_folder.start(opts, lambda s: None)
     timer = Timer()
     checked = check(opts, tmp, timer, lambda s: None)

@@ -2,13 +2,14 @@
 
 A round folder counts as a finished round when its ``data/round.json`` names the
 same round as the folder (so ``.refused-`` and ``.replaced-`` copies are never
-read). Earlier means an earlier round name in sort order (2026-Q1 < 2026-Q2).
+read). Earlier means an earlier period (:func:`round_period`), never an earlier name.
 The round driver copies what it needs from earlier rounds into its own
 ``data/`` folder, so each round folder stays self-contained.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from html import escape
@@ -17,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from qa_lib.common.periods import period_of
 from qa_lib.common.vocabulary import band_col, score_col
 from qa_lib.profile.schema import Profile
 from qa_lib.report import fragments as fr
@@ -35,19 +37,31 @@ def _meta(folder: Path) -> dict | None:
     return meta if meta.get("round") == folder.name else None
 
 
+def round_period(meta: dict) -> dt.date:
+    """The first day of the period a finished round covers: as recorded when it ran, else
+    read from its name (rounds made before periods were recorded), else its reference date."""
+    if meta.get("period"):
+        return dt.date.fromisoformat(meta["period"])
+    return period_of(meta["round"]) or dt.date.fromisoformat(meta.get("today") or "1900-01-01")
+
+
 def finished_rounds(root: Path | str) -> list[tuple[Path, dict]]:
-    """Every finished round folder in a reports root, sorted by round name."""
+    """Every finished round folder in a reports root, oldest period first (never by name:
+    Q4-2026 comes before Q1-2027)."""
     root = Path(root)
     if not root.is_dir():
         return []
     found = [(p, m) for p in root.iterdir() if p.is_dir() and (m := _meta(p)) is not None]
-    return sorted(found, key=lambda pm: pm[1]["round"])
+    return sorted(found, key=lambda pm: (round_period(pm[1]), pm[1]["round"]))
 
 
-def earlier_rounds(root: Path | str, profile_name: str, before: str) -> list[tuple[Path, dict]]:
-    """Finished rounds of the same profile whose names sort before ``before``."""
+def earlier_rounds(root: Path | str, profile_name: str, round_id: str, period: dt.date
+                   ) -> list[tuple[Path, dict]]:
+    """Finished rounds of the same profile covering a period before ``period``, oldest
+    first. A round rerun with --force never counts a newer round as its predecessor."""
     return [(p, m) for p, m in finished_rounds(root)
-            if m["profile"]["name"] == profile_name and m["round"] < before]
+            if m["profile"]["name"] == profile_name and m["round"] != round_id
+            and round_period(m) < period]
 
 
 @dataclass

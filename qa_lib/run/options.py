@@ -49,12 +49,14 @@ class RoundOptions:
     publish: bool = False  # suppress small counts and leave out case-level detail
     jobs: int = 1  # notebooks run at once (and processes reading a large round)
     timeout: int = 600  # seconds one notebook may take
+    period: dt.date | None = None  # first day of the period covered (else from the round name)
     notebook_dir: Path = field(default=NOTEBOOK_DIR)
 
     @classmethod
     def build(cls, profile: Profile | str, round_id: str, inputs: Path | str, out: Path | str, *,
               today: dt.date | None = None, jobs: int | None = None,
-              notebook_dir: Path | str | None = None, **flags: bool | int) -> RoundOptions:
+              notebook_dir: Path | str | None = None, period: dt.date | None = None,
+              **flags: bool | int) -> RoundOptions:
         """Options with defaults filled in (today, one job per usable core), after checking
         the round name and the inputs folder; raises :class:`RoundError` with a message for
         the audit lead."""
@@ -72,6 +74,7 @@ class RoundOptions:
             profile=profile if isinstance(profile, Profile) else load_profile(profile),
             round_id=round_id, inputs=inputs, out=out, today=today or dt.date.today(),
             jobs=jobs or usable_cores(), notebook_dir=Path(notebook_dir or NOTEBOOK_DIR),
+            period=period,
             **flags)  # type: ignore[arg-type]
 
     @property
@@ -83,4 +86,5 @@ class RoundOptions:
         """The parameters as the manifest records them."""
         return {"profile": self.profile.name, "round": self.round_id, "inputs": str(self.inputs),
                 "out": str(self.out), "allow_partial": self.allow_partial, "force": self.force,
-                "publish": self.publish, "jobs": self.jobs, "today": self.today.isoformat()}
+                "publish": self.publish, "jobs": self.jobs, "today": self.today.isoformat(),
+                "period": self.period.isoformat() if self.period else None}

@@ -21,6 +21,7 @@ import pandas as pd
 
 from qa_lib import __version__
 from qa_lib.checks.rules import Validated, validate
+from qa_lib.common.periods import period_of
 from qa_lib.common.personal_data import redact_columns
 from qa_lib.common.problems import problems_frame
 from qa_lib.common.vocabulary import RoundStatus, band_col, mstatus_col, score_col, status_col
@@ -172,8 +173,11 @@ def store(opts: RoundOptions, tmp: Path, checked: Checked, scored: pd.DataFrame,
             v.excluded["partner"].dropna().unique() if "partner" in v.excluded else [],
             v.refused_files),
     }
+    period = (opts.period or period_of(opts.round_id)
+              or pd.Timestamp(scored["audit_date"].max()).date())  # the latest audit date
+    meta["period"] = period.isoformat()
     prior, meta["history_notes"] = history.load_earlier(
-        history.earlier_rounds(opts.out, profile.name, opts.round_id), profile)
+        history.earlier_rounds(opts.out, profile.name, opts.round_id, period), profile)
     meta["earlier_rounds"] = [r.meta["round"] for r in prior]
     with timer.stage("write tables"):
         write_round_data(tmp, scored, problems_frame(v.problems), v.excluded, meta,
