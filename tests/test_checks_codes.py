@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import io
+import os
 import pickle
 import re
 import zipfile
@@ -198,10 +199,51 @@ def one(found: list[Problem], code: str) -> Problem:
 
 @covers("F01")
 def test_f01_spreadsheet_in_another_format(tmp_path):
-    p = one(problems(tmp_path, "police.ods", b"PK\x03\x04 an OpenDocument sheet"), "F01")
-    assert p.message == ("'police.ods' is a spreadsheet saved as .ods, a format the toolkit does "
+    p = one(problems(tmp_path, "police.xlsb", b"PK\x03\x04 a binary workbook"), "F01")
+    assert p.message == ("'police.xlsb' is a spreadsheet saved as .xlsb, a format the toolkit does "
                          "not read.")
-    assert (p.file, p.row) == ("police.ods", None)
+    assert (p.file, p.row) == ("police.xlsb", None)
+    xlsb = zipfile_bytes({"[Content_Types].xml": b"<Types/>", "xl/workbook.bin": b"\x00"})
+    assert one(problems(tmp_path / "b", "police.xlsx", xlsb), "F01").message == (
+        "'police.xlsx' is a spreadsheet saved as .xlsb, a format the toolkit does not read.")
+
+
+def zipfile_bytes(members: dict[str, bytes]) -> bytes:
+    """A zip (in memory) of ``members``."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+@covers("F12")
+def test_f12_document_that_is_not_a_spreadsheet(tmp_path):
+    p = one(problems(tmp_path, "police.pdf", b"%PDF-1.7 the return printed"), "F12")
+    assert p.message == "'police.pdf' is a PDF document, not a spreadsheet, so no return was read from it."
+    assert p.fix.startswith("If it is a partner's return, ask for the completed audit workbook")
+    word = zipfile_bytes({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>"})
+    p = one(problems(tmp_path / "b", "police.xlsx", word), "F12")
+    assert "a Word document (.docx)" in p.message
+
+
+@covers("F13")
+def test_f13_zip_archive(tmp_path):
+    p = one(problems(tmp_path, "returns.zip", zipfile_bytes({"police.csv": csv_bytes([row()])})),
+            "F13")
+    assert p.message == ("'returns.zip' is a zip archive (holding 1 file: police.csv); archives are "
+                         "not opened, so no return inside it was read.")
+    assert (p.file, p.row) == ("returns.zip", None)
+
+
+@covers("F14")
+def test_f14_broken_link(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "police.xlsx").symlink_to(tmp_path / "moved.xlsx")
+    p = one(validate(read_returns(folder, HALTON), HALTON, TODAY).problems, "F14")
+    assert p.message == (f"'police.xlsx' is a link to '{tmp_path / 'moved.xlsx'}', which does not "
+                         "exist, so nothing was read from it.")
 
 
 @covers("F02")
@@ -386,9 +428,36 @@ def test_n01_column_not_in_the_tool(tmp_path):
 
 
 @covers("N02")
-def test_n02_not_a_return(tmp_path):
-    p = one(problems(tmp_path, "notes.txt", b"remember the milk"), "N02")
-    assert p.message == "'notes.txt' is not an Excel workbook or CSV file and was skipped."
+def test_n02_system_file_skipped(tmp_path):
+    p = one(problems(tmp_path, "~$police.xlsx", b"\x0bJane Smith" + b" " * 150), "N02")
+    assert p.message == ("'~$police.xlsx' is an Office lock file (left while a workbook is open), "
+                         "not a return, and was skipped.")
+    p = one(problems(tmp_path / "b", "Thumbs.db", b"\xd0\xcf\x11\xe0"), "N02")
+    assert p.message == "'Thumbs.db' is a Windows thumbnail cache, not a return, and was skipped."
+
+
+@covers("N17")
+def test_n17_link_to_a_return_followed(tmp_path):
+    target = tmp_path / "shared" / "police.csv"
+    target.parent.mkdir()
+    target.write_bytes(csv_bytes([row()]))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "police.csv").symlink_to(target)
+    ing = read_returns(folder, HALTON)
+    p = one(validate(ing, HALTON, TODAY).problems, "N17")
+    assert p.message == f"'police.csv' is a link to '{target}'; the file it points to was read."
+    assert len(ing.table) == 1
+
+
+@covers("N18")
+def test_n18_special_file_never_opened(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    os.mkfifo(folder / "police.csv")  # opening a named pipe would wait for ever
+    p = one(validate(read_returns(folder, HALTON), HALTON, TODAY).problems, "N18")
+    assert p.message == ("'police.csv' is a named pipe (FIFO), not a file, and was skipped without "
+                         "opening it.")
 
 
 @covers("N03")
@@ -591,7 +660,7 @@ def test_every_code_has_a_unit_test():
 
 
 def test_the_registry_holds_every_reading_and_validation_code():
-    assert len(REGISTRY) == 46
+    assert len(REGISTRY) == 51
     assert {c.code for c in CHECKS} == {c for c in REGISTRY if c.startswith("V")}
     assert all(REGISTRY[c.code] is c.definition for c in CHECKS)
     assert {d.severity for d in REGISTRY.values()} == {Severity.ERROR, Severity.NOTE}

@@ -79,6 +79,21 @@ F11 = define(
     "to read.",
     fix="Keep this round's cases on one sheet, the 'Audit' sheet: delete the other sheets (or "
     "their rows), save and send it again.")
+F12 = define(
+    "F12", Severity.ERROR, "A document that is not a spreadsheet (PDF, Word, image, ...).",
+    message="'{name}' is {what}, not a spreadsheet, so no return was read from it.",
+    fix="If it is a partner's return, ask for the completed audit workbook (.xlsx); if it is not "
+    "a return, move it out of the inputs folder.")
+F13 = define(
+    "F13", Severity.ERROR, "A zip archive: the files inside it are not read.",
+    message="'{name}' is a zip archive ({members}); archives are not opened, so no return inside "
+    "it was read.",
+    fix="Extract the returns from the archive into the inputs folder (or ask the partner to send "
+    "the workbook itself) and run the round again.")
+F14 = define(
+    "F14", Severity.ERROR, "A link (shortcut) to a file that does not exist.",
+    message="'{file}' is a link to '{target}', which does not exist, so nothing was read from it.",
+    fix="Copy the return itself (not a link to it) into the inputs folder and run the round again.")
 
 # --------------------------------------------------------------------------- cells unreadable
 
@@ -131,9 +146,9 @@ N01 = define(
     message="Column '{value}' is not part of the audit tool and was ignored.{hint}",
     fix="Rename it to the key in the audit template if it holds audit answers.", fields=HEADER)
 N02 = define(
-    "N02", Severity.NOTE, "A file that is not a return was skipped.",
-    message="'{file}' is not an Excel workbook or CSV file and was skipped.",
-    fix="Only .xlsx, .xlsm, .xls and .csv returns are read.")
+    "N02", Severity.NOTE, "A system file (Office lock file, .DS_Store, Thumbs.db, desktop.ini) was skipped.",
+    message="'{file}' is {what}, not a return, and was skipped.",
+    fix="No action needed: system files are never read.")
 N03 = define(
     "N03", Severity.NOTE, "A workbook with no case rows.", message="The audit sheet has no case rows.",
     fix="Check the partner sent the completed workbook.")
@@ -192,3 +207,12 @@ N16 = define(
     message="The '{audit}' sheet has no case rows; the cases were read from sheet '{name}', the only "
     "sheet with the audit columns and case rows (sheets: {listed}).",
     fix="Check that sheet holds this round's cases; next time enter them on the 'Audit' sheet.")
+N17 = define(
+    "N17", Severity.NOTE, "A link to a file was followed; the file it points to was read.",
+    message="'{file}' is a link to '{target}'; the file it points to was read.",
+    fix="No action needed; next time copy the return itself into the inputs folder.")
+N18 = define(
+    "N18", Severity.NOTE,
+    "A special file (pipe, socket, device) or a repeated folder link was skipped unopened.",
+    message="'{file}' is {what}, not a file, and was skipped without opening it.",
+    fix="No action needed; remove it from the inputs folder.")

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +29,6 @@ from openpyxl.utils import get_column_letter
 from qa_lib.common.problems import FileRefused, Issue, Problem, ProblemCode
 from qa_lib.common.vocabulary import FileStatus, Severity
 from qa_lib.ingest.codes import (
-    F01,
     F04,
     F05,
     F06,
@@ -34,6 +36,7 @@ from qa_lib.ingest.codes import (
     F08,
     F10,
     F11,
+    F14,
     N01,
     N02,
     N03,
@@ -44,6 +47,8 @@ from qa_lib.ingest.codes import (
     N08,
     N09,
     N16,
+    N17,
+    N18,
 )
 from qa_lib.ingest.values import (
     Parsed,
@@ -59,14 +64,15 @@ from qa_lib.ingest.values import (
 )
 from qa_lib.ingest.workbook import (
     MAX_COLUMNS,
-    OTHER_SPREADSHEETS,
+    TEXT_SUFFIXES,
+    WORKBOOK_SUFFIXES,
     Book,
     Grid,
     blank_rows,
 )
 from qa_lib.profile.schema import Profile
 
-RETURN_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
+RETURN_SUFFIXES = WORKBOOK_SUFFIXES | TEXT_SUFFIXES  # names a return is expected to have (others get N15)
 HEADER_SEARCH_ROWS = 50
 META = ["_file", "_sheet", "_row"]
 
@@ -282,8 +288,8 @@ def _read_one(path: Path, data: bytes, profile: Profile, aliases: dict[str, str]
     """Read one return: open it, pick the sheet and header row, match the columns, and take
     the case rows as raw cells (typed later, for every file at once). Returns the rows, the
     sheet read and the Excel row of the header; raises FileRefused for a file that cannot be
-    read safely."""
-    name = path.name
+    read safely. ``path`` is the name relative to the inputs folder."""
+    name = path.as_posix()
     file_notes: list[Issue] = []
     book = Book(path, data, file_notes)
     sheet, grid, hpos = _pick_sheet(book, aliases, file_notes)
@@ -413,46 +419,157 @@ def _case_rows(body: pd.DataFrame, mapping: dict[str, int], profile: Profile, na
     return frame
 
 
-def list_returns(inputs: Path) -> list[Path]:
-    """Candidate return files in a folder (not recursive), sorted by name."""
-    return sorted(
-        p for p in Path(inputs).iterdir()
-        if p.is_file() and not p.name.startswith(("~$", "."))
-    )
+class EntryKind(StrEnum):
+    """What one entry under the inputs folder is, before any file is opened."""
+
+    FILE = "file"  # judged by its content
+    LINK = "link"  # a link to a file: the file is judged by its content, with a note
+    SYSTEM = "system file"  # a lock file, .DS_Store, Thumbs.db ...: skipped with a note
+    SPECIAL = "special file"  # a pipe, socket or device, or a folder link seen before: never opened
+    BROKEN = "broken link"  # a link to nothing: refused
+    UNREADABLE = "unreadable folder"  # a folder that cannot be listed: refused
 
 
-def _read_file(path: Path, profile: Profile, aliases: dict[str, str]
+@dataclass(frozen=True)
+class Entry:
+    """One entry under the inputs folder: its path relative to the folder (with /), its
+    path on disk and what it is."""
+
+    name: str
+    path: Path
+    kind: EntryKind
+    what: str = ""  # for system and special files, and unreadable folders: what it is
+    target: str | None = None  # for links: where the link points
+
+
+_SYSTEM_FILES = {".ds_store": "a macOS folder settings file", "thumbs.db": "a Windows thumbnail cache",
+                 "ehthumbs.db": "a Windows thumbnail cache",
+                 "desktop.ini": "a Windows folder settings file"}
+_LOCK_MAX_BYTES = 4096  # an Office lock file is a few hundred bytes; a real workbook is larger
+
+
+def _system_file(path: Path, name: str) -> str | None:
+    """What a well-known system file is, by its name (lock files also by their size)."""
+    what = _SYSTEM_FILES.get(name.lower())
+    if what:
+        return what
+    if name.startswith("._"):
+        return "a macOS resource file (made when copying from a Mac)"
+    if name.startswith(("~$", ".~lock.")) and path.stat().st_size < _LOCK_MAX_BYTES:
+        return "an Office lock file (left while a workbook is open)"
+    return None
+
+
+def _special_kind(path: Path) -> str:
+    mode = path.stat().st_mode
+    for test, what in ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return what
+    return "a special file"
+
+
+def _entry(root: Path, path: Path, seen: set[str], out: list[Entry]) -> None:
+    """Judge one entry by what it is on disk (never opening it); walk into folders."""
+    name = path.relative_to(root).as_posix()
+    link = path.is_symlink()
+    target = os.readlink(path) if link else None
+    if not path.exists():  # follows links: a link to nothing
+        out.append(Entry(name, path, EntryKind.BROKEN, target=target))
+    elif path.is_dir():
+        real = os.path.realpath(path)
+        if real in seen:
+            out.append(Entry(name, path, EntryKind.SPECIAL, "a link to a folder already read",
+                             target))
+        else:
+            _walk(root, path, seen | {real}, out)
+    elif not path.is_file():
+        out.append(Entry(name, path, EntryKind.SPECIAL, _special_kind(path), target))
+    elif (what := _system_file(path, path.name)) is not None:
+        out.append(Entry(name, path, EntryKind.SYSTEM, what, target))
+    else:
+        out.append(Entry(name, path, EntryKind.LINK if link else EntryKind.FILE, target=target))
+
+
+def _walk(root: Path, folder: Path, seen: set[str], out: list[Entry]) -> None:
+    try:
+        children = sorted(folder.iterdir(), key=lambda p: p.name)
+    except OSError as exc:
+        out.append(Entry(folder.relative_to(root).as_posix() or ".", folder,
+                         EntryKind.UNREADABLE, f"{type(exc).__name__}: {exc.strerror or exc}"))
+        return
+    for path in children:
+        _entry(root, path, seen, out)
+
+
+def list_returns(inputs: Path) -> list[Entry]:
+    """Every entry under the inputs folder and its subfolders (links followed), sorted by
+    relative path, each with what it is. Nothing is opened here: files are judged by their
+    content when read. Empty folders leave no entry."""
+    root = Path(inputs)
+    out: list[Entry] = []
+    _walk(root, root, {os.path.realpath(root)}, out)
+    return sorted(out, key=lambda e: e.name)
+
+
+def _not_opened(entry: Entry) -> tuple[FileStatus, Problem] | None:
+    """The outcome of an entry that is never opened (system, special, broken, unreadable)."""
+    if entry.kind == EntryKind.SYSTEM:
+        return FileStatus.SKIPPED, N02.problem(file=entry.name, what=entry.what)
+    if entry.kind == EntryKind.SPECIAL:
+        return FileStatus.SKIPPED, N18.problem(file=entry.name, what=entry.what)
+    if entry.kind == EntryKind.BROKEN:
+        return FileStatus.REFUSED, F14.problem(file=entry.name, target=entry.target)
+    if entry.kind == EntryKind.UNREADABLE:
+        return FileStatus.REFUSED, F04.problem(
+            file=entry.name, message=f"The folder could not be opened ({entry.what}), so the "
+            "files in it were not read.", fix=_CANNOT_OPEN_FIX)
+    return None
+
+
+_CANNOT_OPEN_FIX = ("Check the toolkit's user may read it (and that it is not open elsewhere), "
+                    "then run the round again.")
+
+
+def _read_file(entry: Entry, profile: Profile, aliases: dict[str, str]
                ) -> tuple[SourceFile, pd.DataFrame | None, list[Problem], dict[str, dict[str, str]]]:
-    """Read one return: its record, its rows (None if refused or skipped), its problems and
-    its column letters. Never raises for a bad file. Runs in a worker process for big rounds."""
+    """Read one entry judged by its content: its record, its rows (None if refused or
+    skipped), its problems and its column letters, all named by the path relative to the
+    inputs folder. Never raises for a bad file. Runs in a worker process for big rounds."""
+    name = entry.name
     problems: list[Problem] = []
     letters: dict[str, dict[str, str]] = {}
-    data = path.read_bytes()
-    src = SourceFile(name=path.name, path=str(path), sha256=sha256_of(data), size=len(data))
-    if path.suffix.lower() in OTHER_SPREADSHEETS:
-        src.status = FileStatus.REFUSED
-        problems.append(F01.problem(file=path.name, suffix=path.suffix.lower()))
-        return src, None, problems, letters
-    if path.suffix.lower() not in RETURN_SUFFIXES:
-        src.status = FileStatus.SKIPPED
-        problems.append(N02.problem(file=path.name))
-        return src, None, problems, letters
+    src = SourceFile(name=name, path=str(entry.path), sha256="", size=0)
+    outcome = _not_opened(entry)
+    if outcome is not None:
+        src.status, problem = outcome
+        return src, None, [problem], letters
     try:
-        frame, sheet, hrow = _read_one(path, data, profile, aliases, problems, letters)
+        data = entry.path.read_bytes()
+    except OSError as exc:
+        src.status = FileStatus.REFUSED
+        return src, None, [F04.problem(file=name, message=f"The file could not be read from the "
+                                       f"inputs folder ({type(exc).__name__}: {exc.strerror or exc}).",
+                                       fix=_CANNOT_OPEN_FIX)], letters
+    src.sha256, src.size = sha256_of(data), len(data)
+    if entry.kind == EntryKind.LINK:
+        problems.append(N17.problem(file=name, target=entry.target))
+    try:
+        frame, sheet, hrow = _read_one(Path(name), data, profile, aliases, problems, letters)
     except FileRefused as r:
         src.status = FileStatus.REFUSED
-        problems.append(r.problem(path.name))
+        problems.append(r.problem(name))
         return src, None, problems, letters
     except Exception as exc:  # never a traceback: the file is refused, the round goes on
         src.status = FileStatus.REFUSED
         problems.append(F04.problem(
-            file=path.name, message=f"The file could not be read ({type(exc).__name__}: {exc}).",
+            file=name, message=f"The file could not be read ({type(exc).__name__}: {exc}).",
             fix="Open it in Excel, save it as .xlsx and send it again; if that fails, report "
             "this to the toolkit's maintainers."))
         return src, None, problems, letters
     src.sheet, src.header_row, src.rows = sheet, hrow, len(frame)
     if frame.empty:
-        problems.append(N03.problem(file=path.name, sheet=None if sheet == "(csv)" else sheet))
+        problems.append(N03.problem(file=name, sheet=None if sheet == "(csv)" else sheet))
     return src, frame, problems, letters
 
 
@@ -460,7 +577,8 @@ PARALLEL_MIN_FILES = 8  # fewer files than this are read in this process
 
 
 def read_returns(inputs: Path | str, profile: Profile, workers: int = 1) -> Ingested:
-    """Read every return in ``inputs`` into one typed table, collecting problems.
+    """Read every return under ``inputs`` (subfolders too) into one typed table, collecting
+    problems. Every entry found is either read or named in a problem (see list_returns).
 
     With ``workers`` > 1 and at least PARALLEL_MIN_FILES files, files are read in that many
     worker processes (reading is most of a large round's time); the result is the same.
@@ -469,13 +587,13 @@ def read_returns(inputs: Path | str, profile: Profile, workers: int = 1) -> Inge
     if not inputs.is_dir():
         raise FileNotFoundError(f"The inputs folder {inputs} does not exist.")
     aliases = _header_aliases(profile)
-    paths = list_returns(inputs)
-    if workers > 1 and len(paths) >= PARALLEL_MIN_FILES:
+    entries = list_returns(inputs)
+    if workers > 1 and len(entries) >= PARALLEL_MIN_FILES:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(_read_file, paths, [profile] * len(paths),
-                                    [aliases] * len(paths), chunksize=4))
+            results = list(pool.map(_read_file, entries, [profile] * len(entries),
+                                    [aliases] * len(entries), chunksize=4))
     else:
-        results = [_read_file(p, profile, aliases) for p in paths]
+        results = [_read_file(e, profile, aliases) for e in entries]
     problems: list[Problem] = []
     files: list[SourceFile] = []
     frames: list[pd.DataFrame] = []

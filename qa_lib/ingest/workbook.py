@@ -26,10 +26,25 @@ from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
 
 from qa_lib.common.problems import FileRefused, Issue
-from qa_lib.ingest.codes import F02, F03, F04, F09, N15, RESAVE, SAVE_AS_XLSX, X01, X02
+from qa_lib.ingest.codes import (
+    F01,
+    F02,
+    F03,
+    F04,
+    F09,
+    F12,
+    F13,
+    N15,
+    RESAVE,
+    SAVE_AS_XLSX,
+    X01,
+    X02,
+)
 from qa_lib.ingest.values import Unreadable
 
-OTHER_SPREADSHEETS = {".ods", ".xlsb", ".numbers", ".gsheet", ".wk4", ".123"}
+OTHER_SPREADSHEETS = {".xlsb", ".numbers", ".gsheet", ".wk4", ".123"}  # refused when not read by content
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlt", ".ods", ".ots"}
+TEXT_SUFFIXES = {".csv", ".tsv", ".tab", ".txt"}
 CHECK_GRID_CELLS = 10_000_000  # a sheet spanning more cells than this is checked for stray cells
 MAX_GRID_CELLS = 25_000_000  # and refused if it still spans more than this once they are gone
 MAX_ROW_GAP = 1_000  # longer runs of empty rows are closed up before calamine builds its grid
@@ -37,6 +52,14 @@ MAX_COLUMNS = 702  # cells beyond column ZZ are far outside any audit table
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")  # the stream of an encrypted .xlsx
+_OLE_STREAMS = [("WordDocument", "a Word document (.doc)"),
+                ("PowerPoint Document", "a PowerPoint presentation (.ppt)"),
+                ("__substg1.0_", "an Outlook message (.msg)")]
+_NOT_SPREADSHEETS = [(b"%PDF", "a PDF document"), (b"\x89PNG", "a PNG image"),
+                     (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
+                     (b"II*\x00", "a TIFF image"), (b"MM\x00*", "a TIFF image"),
+                     (b"{\\rtf", "a Word (RTF) document"), (b"Rar!", "a RAR archive"),
+                     (b"7z\xbc\xaf", "a 7-Zip archive"), (b"\x1f\x8b", "a gzip archive")]
 
 
 @dataclass
@@ -341,38 +364,108 @@ def _replace_member(zf: zipfile.ZipFile, member: str, content: bytes) -> bytes:
     return out.getvalue()
 
 
+def sniff(name: str, suffix: str, data: bytes) -> str:
+    """The kind of a file judged by its content: 'xls' (OLE), 'xlsx' (Office Open XML, with
+    .xlsm, .xltx, .xltm), 'ods' (OpenDocument) or 'csv' (any text). Anything else is refused:
+    empty (F02), encrypted (F03), damaged or binary (F04), another spreadsheet format (F01), a
+    document that is not a spreadsheet (F12) or a zip archive (F13)."""
+    if not data:
+        raise F02.refuse()
+    if data.startswith(_OLE_MAGIC):
+        return _ole_kind(name, data)
+    if data.startswith((_ZIP_MAGIC, b"PK\x05\x06")):
+        return _zip_kind(name, suffix, data)
+    for magic, what in _NOT_SPREADSHEETS:
+        if data.startswith(magic):
+            raise F12.refuse(name=name, what=what)
+    if suffix in OTHER_SPREADSHEETS:
+        raise F01.refuse(file=name, suffix=suffix)
+    if suffix == ".csv":
+        return "csv"
+    head = data[:1024].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html")) or b"<table" in head:
+        raise F04.refuse("The file is a web page (HTML) saved with an Excel name, not a "
+                         "workbook.", fix=SAVE_AS_XLSX)
+    if head.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in data[:4096]:
+        raise F04.refuse("The file is an 'XML Spreadsheet 2003', not a workbook the "
+                         "toolkit reads.", fix=SAVE_AS_XLSX)
+    if not _looks_like_text(data):
+        raise _refuse_damaged()
+    return "csv"
+
+
+def _ole_kind(name: str, data: bytes) -> str:
+    """An OLE file: an .xls/.xlt workbook, unless encrypted or another Office document."""
+    if _ENCRYPTED in data:
+        raise _password_protected()
+    if "Book".encode("utf-16-le") not in data:  # no Workbook (or Excel 5 Book) stream
+        for stream, what in _OLE_STREAMS:
+            if stream.encode("utf-16-le") in data:
+                raise F12.refuse(name=name, what=what)
+    return "xls"
+
+
+def _zip_kind(name: str, suffix: str, data: bytes) -> str:
+    """A zip file: an Excel workbook, an OpenDocument spreadsheet, or refused (another
+    format, a document, a plain archive)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = zf.namelist()
+            mime = zf.read("mimetype")[:80].decode("ascii", "replace") if "mimetype" in names else ""
+    except (zipfile.BadZipFile, EOFError, ValueError, OSError, NotImplementedError):
+        if suffix in OTHER_SPREADSHEETS:
+            raise F01.refuse(file=name, suffix=suffix) from None
+        raise _refuse_damaged() from None
+    low = {n.lower() for n in names}
+    if mime.startswith("application/vnd.oasis.opendocument.spreadsheet"):
+        return "ods"
+    if mime.startswith("application/vnd.oasis.opendocument"):
+        raise F12.refuse(name=name, what="an OpenDocument text or presentation")
+    if "xl/workbook.bin" in low:
+        raise F01.refuse(file=name, suffix=".xlsb")
+    if "index/document.iwa" in low:
+        raise F01.refuse(file=name, suffix=".numbers")
+    for member, what in (("word/document.xml", "a Word document (.docx)"),
+                         ("ppt/presentation.xml", "a PowerPoint presentation (.pptx)")):
+        if member in low:
+            raise F12.refuse(name=name, what=what)
+    if "[content_types].xml" in low or any(n.startswith("xl/") for n in low):
+        return "xlsx"
+    files = [n for n in names if not n.endswith("/") and not n.startswith("__MACOSX/")]
+    listed = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+    members = (f"holding {len(files)} file{'s' if len(files) != 1 else ''}: {listed}" if files
+               else "empty")
+    raise F13.refuse(name=name, members=members)
+
+
+def _name_note(name: str, suffix: str, kind: str) -> Issue | None:
+    """A note (N15) when the name does not say what the content is."""
+    named = f"named {suffix}" if suffix else "with no extension"
+    if kind == "csv":
+        if suffix in TEXT_SUFFIXES:
+            return None
+        if suffix in WORKBOOK_SUFFIXES:
+            return N15.issue(name=name)
+        return N15.issue(f"'{name}' is a text (CSV) file {named}; it was read as CSV.")
+    if suffix in WORKBOOK_SUFFIXES:
+        return None
+    if suffix == ".csv":
+        return N15.issue(f"'{name}' is an Excel workbook with a .csv name; it was read as a "
+                         "workbook.")
+    what = "an OpenDocument spreadsheet" if kind == "ods" else "an Excel workbook"
+    return N15.issue(f"'{name}' is {what} {named}; it was read as a workbook.")
+
+
 class Book:
     """A return file opened for reading: its sheets, their visibility, and a loader."""
 
     def __init__(self, path: Path, data: bytes, notes: list[Issue]):
-        self.path, self.data, self.kind = path, data, ""
-        suffix = path.suffix.lower()
-        if not data:
-            raise F02.refuse()
-        if data.startswith(_OLE_MAGIC):
-            if _ENCRYPTED in data:
-                raise _password_protected()
-            self.kind = "xls"
-        elif data.startswith(_ZIP_MAGIC):
-            self.kind = "xlsx"
-        elif suffix == ".csv":
-            self.kind = "csv"
-        else:
-            head = data[:1024].lstrip().lower()
-            if head.startswith((b"<!doctype html", b"<html")) or b"<table" in head:
-                raise F04.refuse("The file is a web page (HTML) saved with an Excel name, not a "
-                                 "workbook.", fix=SAVE_AS_XLSX)
-            if head.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in data[:4096]:
-                raise F04.refuse("The file is an 'XML Spreadsheet 2003', not a workbook the "
-                                 "toolkit reads.", fix=SAVE_AS_XLSX)
-            if not _looks_like_text(data):
-                raise _refuse_damaged()
-            self.kind = "csv"
-        if self.kind == "csv" and suffix != ".csv":
-            notes.append(N15.issue(name=path.name))
-        if self.kind != "csv" and suffix == ".csv":
-            notes.append(N15.issue(f"'{path.name}' is an Excel workbook with a .csv name; it was "
-                                   "read as a workbook."))
+        self.path, self.data = path, data
+        name, suffix = path.as_posix(), path.suffix.lower()
+        self.kind = sniff(name, suffix, data)
+        note = _name_note(name, suffix, self.kind)
+        if note is not None:
+            notes.append(note)
         self.sheets: list[tuple[str, bool]] = [("(csv)", True)]
         if self.kind == "csv":
             return
