@@ -18,7 +18,30 @@ REDACTED = "[redacted]"
 _NHS = re.compile(r"(?<!\d)(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?!\d)")
 _POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECASE)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(\.[\w-]+)+\b")
-_PHONE = re.compile(r"(?<![\w+])(?:\+44\s?(?:\(0\)\s?)?|0)\d(?:[\s-]?\d){8,9}(?!\d)")
+# A phone number as people type it: digits with spaces, dots, hyphens or brackets between
+# them, after an optional +44, 0044 or other country code. _is_phone then counts the digits.
+_PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d\s().-]{6,22}\d(?![\w])")
+_PHONE_DIGITS = (9, 12)  # a UK number's 10 or 11 digits, with one too few or too many
+
+
+def _is_phone(candidate: str) -> bool:
+    """True when a run of digits and separators is a phone number: a UK national number
+    (leading 0) or an international one (+ or 00), of a plausible length, with no more
+    than a couple of separators between digits and at most five groups of digits."""
+    groups = re.findall(r"\d+", candidate)
+    if re.search(r"[\s.-]{3,}|[().]{2,}", candidate) or len(groups) > 5 or max(
+            len(g) for g in groups) < 3:  # "0 1 2 3 4 5 6 7 8" is a list, not a number
+        return False
+    digits = re.sub(r"\D", "", candidate)
+    international = candidate.startswith(("+", "00"))
+    if international:
+        digits = digits[2:] if candidate.startswith("00") else digits
+        if digits.startswith("44"):
+            national = "0" + digits[2:]
+            national = national[1:] if national.startswith("00") else national  # +44 (0)...
+            return _PHONE_DIGITS[0] <= len(national) <= _PHONE_DIGITS[1]
+        return 8 <= len(digits) <= 15
+    return digits.startswith("0") and _PHONE_DIGITS[0] <= len(digits) <= _PHONE_DIGITS[1]
 _DATE = re.compile(
     r"\b(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}|"
     r"\d{1,2}(st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
@@ -114,7 +137,7 @@ def redact(text: str) -> tuple[str, int]:
 
     out = sub(_EMAIL, text)
     out = sub(_NHS, out, keep=lambda m: not nhs_number_valid(m.group(0)))
-    out = sub(_PHONE, out)
+    out = sub(_PHONE, out, keep=lambda m: not _is_phone(m.group(0)))
     out = sub(_POSTCODE, out)
     out = sub(_DATE, out)
     out = sub(_TITLED, out)
