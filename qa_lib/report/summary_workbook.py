@@ -1,4 +1,8 @@
-"""summary.xlsx: the report tables for people who live in Excel, one sheet per view."""
+"""summary.xlsx: the report tables for people who live in Excel, one sheet per view.
+
+Every cell, headers and the Method sheet included, is written through
+:func:`qa_lib.report.excel_cells.put`: control characters shown as ``[U+XXXX]``,
+formula-like text kept as text."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from qa_lib.profile.schema import Profile
+from qa_lib.report.excel_cells import put
 from qa_lib.report.policy import Policy
 from qa_lib.report.round_data import RoundData
 from qa_lib.scoring import aggregate as agg
@@ -29,21 +34,15 @@ def _write_sheet(wb: Workbook, name: str, df: pd.DataFrame, profile: Profile,
         df = df.reset_index()
     cols = list(df.columns)
     for j, c in enumerate(cols, start=1):
-        cell = ws.cell(row=1, column=j, value=str(c))
+        cell = put(ws, 1, j, str(c))
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for i, row in enumerate(df.itertuples(index=False), start=2):
         for j, v in enumerate(row, start=1):
-            if isinstance(v, float) and pd.isna(v):
-                v = None
-            elif isinstance(v, float):
+            if isinstance(v, float) and not pd.isna(v):
                 v = round(v, 1)
-            elif v is pd.NA or v is pd.NaT:
-                v = None
-            elif isinstance(v, pd.Timestamp):
-                v = v.to_pydatetime()
-            ws.cell(row=i, column=j, value=v)
+            put(ws, i, j, v)
     for j, c in enumerate(cols, start=1):
         values = [str(c)] + [str(v) for v in df.iloc[:, j - 1].tolist()[:200]]
         ws.column_dimensions[get_column_letter(j)].width = min(60, max(10, max(map(len, values)) + 2))
@@ -87,8 +86,8 @@ def write_summary(path: Path, views: dict[str, tuple[pd.DataFrame, tuple[str, ..
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["B"].width = 100
     for i, (k, v) in enumerate(method, start=1):
-        ws.cell(row=i, column=1, value=k).font = Font(bold=True)
-        ws.cell(row=i, column=2, value=v).alignment = Alignment(wrap_text=True)
+        put(ws, i, 1, k).font = Font(bold=True)
+        put(ws, i, 2, v).alignment = Alignment(wrap_text=True)
     wb.save(path)
     return Path(path)
 

@@ -4,6 +4,11 @@
 section per file (so the audit lead can forward each partner its own list);
 ``validation.xlsx`` holds the same problems as one filterable sheet plus the
 file table. The terminal gets a short summary.
+
+Problems quote what partners typed (values found, file and partner names), so every cell of
+validation.xlsx is written through :func:`qa_lib.report.excel_cells.put`, and the page shows
+the same text: control characters as ``[U+XXXX]`` (:func:`~qa_lib.report.excel_cells.visible`),
+formula-like values as text.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from qa_lib.checks.rules import Validated
 from qa_lib.common.problems import HEADINGS, problems_frame
@@ -19,6 +26,7 @@ from qa_lib.ingest.returns import SourceFile
 from qa_lib.profile.schema import Profile
 from qa_lib.report import fragments as fr
 from qa_lib.report import page as render
+from qa_lib.report.excel_cells import visible, write_frame
 
 PROBLEM_COLUMNS = ["Severity", "Code", "Sheet", "Excel row", "Column", "Column letter",
                    "Value found", "What is wrong", "How to fix it"]
@@ -73,19 +81,25 @@ def write_validation(folder: Path, v: Validated, files: list[SourceFile], round_
                      profile: Profile) -> None:
     """Write validation.html and validation.xlsx into ``folder``."""
     pf = problems_frame(v.problems)
-    shown = pf.rename(columns=HEADINGS)
-    ft = file_table(v, files)
-    with pd.ExcelWriter(folder / "validation.xlsx", engine="openpyxl") as xw:
-        shown.to_excel(xw, sheet_name="Problems", index=False)
-        ws = xw.sheets["Problems"]
-        ws.freeze_panes = "A2"
-        ws.auto_filter.ref = ws.dimensions
-        for col, width in zip("ABCDEFGHIJK", (9, 7, 24, 34, 10, 9, 22, 8, 24, 70, 60),
-                              strict=True):
-            ws.column_dimensions[col].width = width
-        ft.to_excel(xw, sheet_name="Files", index=False)
-        xw.sheets["Files"].column_dimensions["A"].width = 40
-        xw.sheets["Files"].column_dimensions["B"].width = 30
+    shown = _visible(pf.rename(columns=HEADINGS))
+    ft = _visible(file_table(v, files))
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Problems"
+    write_frame(ws, shown)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+    for col, width in zip("ABCDEFGHIJK", (9, 7, 24, 34, 10, 9, 22, 8, 24, 70, 60), strict=True):
+        ws.column_dimensions[col].width = width
+    files_ws = wb.create_sheet("Files")
+    write_frame(files_ws, ft)
+    for cell in files_ws[1]:
+        cell.font = Font(bold=True)
+    files_ws.column_dimensions["A"].width = 40
+    files_ws.column_dimensions["B"].width = 30
+    wb.save(folder / "validation.xlsx")
     n_err, n_note = len(v.errors), len(v.notes)
     parts = [fr.heading("Summary", 2), fr.definition_list([
         ("Round", round_id), ("Profile", f"{profile.name}, version {profile.version}"),
@@ -123,3 +137,12 @@ def write_validation(folder: Path, v: Validated, files: list[SourceFile], round_
                        "".join(parts), subheading=profile.title,
                        profile_line=f"profile {profile.name} {profile.version}")
     (folder / "validation.html").write_text(html, encoding="utf-8")
+
+
+def _visible(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every text cell as :func:`~qa_lib.report.excel_cells.visible` shows it."""
+    out = df.copy()
+    for c in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[c]):
+            out[c] = out[c].map(lambda x: visible(x) if isinstance(x, str) else x)
+    return out
