@@ -86,11 +86,20 @@ def _grid_from_rows(rows: list[list]) -> pd.DataFrame:
 
 
 def _looks_like_text(data: bytes) -> bool:
+    """Whether ``data`` reads as text (a CSV) rather than a binary file: few control
+    characters in its first 8 KB (at most 1 in 100, or 8 and 1 in 10 in a short file), as
+    characters in UTF-16 and not counting a trailing Ctrl-Z (the old DOS end of file). A
+    bell or a NUL typed into a cell is kept; a binary file has far more."""
     head = data[:8192]
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return False
-    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
-    return controls <= len(head) // 100
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = head[2:len(head) // 2 * 2].decode("utf-16-le" if head[0] == 0xFF else "utf-16-be",
+                                                  errors="replace")
+    else:
+        text = head.decode("latin-1")
+    if len(data) <= len(head):
+        text = re.sub("\x1a[\x1a\\s]*\\Z", "", text)
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r")
+    return controls <= len(text) // 100 or (controls <= 8 and controls * 10 <= len(text))
 
 
 def _decode(data: bytes) -> str:
@@ -110,8 +119,9 @@ def _decode(data: bytes) -> str:
 def _read_csv(data: bytes) -> pd.DataFrame:
     """A CSV file as a grid of text, rows numbered as Excel shows them."""
     text = _decode(data)
-    if "\x00" in text:
+    if "\x00" in text and not _looks_like_text(data):  # one NUL typed in a cell is kept
         raise F04.refuse("The file is named .csv but is not a text (CSV) file.", fix=RESAVE)
+    text = re.sub("\x1a[\x1a\\s]*\\Z", "", text)  # Ctrl-Z, the old DOS end of file
     first, _, rest = text.partition("\n")
     sep = None
     m = re.fullmatch(r"\s*sep=(.)\s*", first)
