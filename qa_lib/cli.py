@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
         r.add_argument("--inputs", required=True, help="folder of returned workbooks")
         r.add_argument("--today", type=_date, help="reference date for 'future' checks "
                        "(YYYY-MM-DD; default: today)")
+        if name == "validate":
+            r.add_argument("--out", default="reports", help="where the validation report's "
+                           "folder is made (default: %(default)s)")
         if name == "run":
             r.add_argument("--round", required=True, help="round name, e.g. 2026-Q3")
             r.add_argument("--period", type=_date,
@@ -99,9 +102,12 @@ def _cmd_run(a) -> int:
 
 def _report(res) -> int:
     if res.status == RoundStatus.REFUSED:
-        print(f"\nThe round was not scored because the returns have errors.\n"
+        scorable = bool(res.validated.row_ok.any())
+        print(f"\nThe round was not scored because "
+              f"{'the returns have errors' if scorable else 'no row could be scored'}.\n"
               f"Validation report: {res.folder / 'validation.html'}\n"
-              f"Fix the returns and run again, or use --allow-partial to score the valid rows.")
+              + ("Fix the returns and run again, or use --allow-partial to score the valid rows."
+                 if scorable else "Fix the returns and run again."))
         return res.exit_code
     print("\n" + _summary_line(res))
     if res.failed:
@@ -118,8 +124,9 @@ def _cmd_validate(a) -> int:
     from qa_lib.report.validation_report import validation_summary
     from qa_lib.run.round import validate_only
 
-    v = validate_only(a.profile, a.inputs, a.today)
+    v, folder = validate_only(a.profile, a.inputs, a.out, a.today)
     print(validation_summary(v))
+    print(f"Validation report: {folder / 'validation.html'} (and validation.xlsx)")
     return 1 if v.errors else 0
 
 

@@ -36,12 +36,19 @@ def test_validate_exit_codes(tmp_path, halton, capsys):
     good, bad = tmp_path / "good", tmp_path / "bad"
     write_return(good, halton, [base_row("HAL-0001", TU1="Yes", tool_name="Home Conditions Tool")])
     write_return(bad, halton, [base_row("HAL-0001", TU1="Perhaps")])
+    reports = tmp_path / "reports"
     assert main(["validate", "--profile", "halton", "--inputs", str(good),
-                 "--today", "2026-11-02"]) == 0
+                 "--today", "2026-11-02", "--out", str(reports)]) == 0
     assert main(["validate", "--profile", "halton", "--inputs", str(bad),
-                 "--today", "2026-11-02"]) == 1
+                 "--today", "2026-11-02", "--out", str(reports)]) == 1
     out = capsys.readouterr().out
     assert "row 2, column TU1" in out and "'Perhaps'" in out
+    # each check leaves its validation report, never inside the inputs folder
+    made = sorted(reports.glob("validation-*"))
+    assert len(made) == 2 and all((d / "validation.html").is_file()
+                                  and (d / "validation.xlsx").is_file() for d in made)
+    assert "Perhaps" in (made[1] / "validation.html").read_text(encoding="utf-8")
+    assert sorted(p.name for p in bad.iterdir()) == ["cheshire-police.xlsx"]
 
 
 def test_run_refused_round_exits_non_zero(tmp_path, halton, capsys):

@@ -174,3 +174,33 @@ def test_a_folder_that_appears_under_the_round_name_is_not_moved_without_force(t
     forced = RoundOptions.build(halton, "R", returns, tmp_path / "o", today=TODAY, force=True)
     assert folder.put_in_place(tmp, forced, quiet) == opts.final
     assert [p.name for p in (tmp_path / "o").glob("R.replaced-*")]
+
+
+# --------------------------------------------------------------------------- nothing to score
+
+
+@pytest.mark.parametrize("hidden", [[], [".DS_Store"], [".~lock.x.xlsx#"]])
+def test_an_empty_inputs_folder_is_an_error(tmp_path, capsys, hidden):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name in hidden:
+        (inputs / name).write_text("x")
+    assert run_cli("--round", "R", "--inputs", str(inputs), "--out", str(tmp_path / "o")) == 2
+    assert "is empty" in capsys.readouterr().err
+    assert cli.main(["validate", "--profile", "halton", "--inputs", str(inputs), "--out",
+                     str(tmp_path / "o")]) == 2
+    assert "is empty" in capsys.readouterr().err
+
+
+def test_allow_partial_with_no_scorable_row_keeps_the_report_it_points_to(tmp_path,
+                                                                          refused_returns,
+                                                                          capsys):
+    out = tmp_path / "o"
+    code = run_cli("--round", "R", "--inputs", str(refused_returns), "--out", str(out),
+                   "--allow-partial")
+    said = capsys.readouterr().out
+    assert code == 2 and "no row could be scored" in said and "--allow-partial" not in said
+    report = said.split("Validation report: ")[1].split("\n")[0]
+    with open(report, encoding="utf-8") as f:
+        assert "V02" in f.read()  # the case reference's error, in the report it points to
+    assert not (out / "R").exists()

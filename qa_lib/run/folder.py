@@ -88,6 +88,20 @@ def _free_name(folder: Path, name: str) -> Path:
     return target
 
 
+def new_folder(out: Path, name: str) -> Path:
+    """Make a new folder ``out/name`` (``name-2`` ... if taken), with a plain error when the
+    reports folder cannot be written."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        target = _free_name(out, name)
+        target.mkdir()
+        return target
+    except OSError as exc:
+        raise RoundError(f"Nothing can be written in the reports folder {out} "
+                         f"({exc.strerror or exc}). Choose another --out, or ask for write "
+                         "access to this one.") from None
+
+
 def put_in_place(tmp: Path, opts: RoundOptions, progress: Callable[[str], None]) -> Path:
     """Rename the finished folder to the round's name, moving an old one aside (only with
     ``force``: a folder that appeared under the round's name while this run went on is

@@ -35,6 +35,18 @@ def check_round_name(round_id: str) -> None:
             "'.html' (for example 2026-Q3).")
 
 
+def check_inputs(inputs: Path) -> None:
+    """Raise :class:`RoundError` unless ``inputs`` is a folder holding something to read."""
+    if not inputs.exists():
+        raise RoundError(f"The inputs folder '{inputs}' does not exist.")
+    if not inputs.is_dir():
+        raise RoundError(f"'{inputs}' is a file, not a folder: put the returns in a folder "
+                         "and give that folder as --inputs.")
+    if not any(not p.name.startswith(".") for p in inputs.iterdir()):
+        raise RoundError(f"The inputs folder '{inputs}' is empty: put the partners' returns "
+                         "in it and run again.")
+
+
 @dataclass(frozen=True)
 class RoundOptions:
     """Everything a round is run with. Build it with :meth:`build`, which checks it."""
@@ -62,11 +74,7 @@ class RoundOptions:
         the audit lead."""
         check_round_name(round_id)
         inputs, out = Path(inputs), Path(out)
-        if not inputs.exists():
-            raise RoundError(f"The inputs folder '{inputs}' does not exist.")
-        if not inputs.is_dir():
-            raise RoundError(f"'{inputs}' is a file, not a folder: put the returns in a folder "
-                             "and give that folder as --inputs.")
+        check_inputs(inputs)
         if out.exists() and not out.is_dir():
             raise RoundError(f"The reports folder '{out}' is a file, not a folder: give a folder "
                              "as --out.")

@@ -38,7 +38,7 @@ from qa_lib.report.validation_report import validation_summary, write_validation
 from qa_lib.run import folder, history
 from qa_lib.run.execute import Job, JobResult, own_kernel, run_jobs
 from qa_lib.run.manifest import Timer, build_manifest, write_manifest
-from qa_lib.run.options import NOTEBOOK_DIR, RoundError, RoundOptions
+from qa_lib.run.options import NOTEBOOK_DIR, RoundError, RoundOptions, check_inputs
 from qa_lib.scoring import aggregate as agg
 from qa_lib.scoring.score import score
 
@@ -101,7 +101,9 @@ def run_round(profile: Profile | str, round_id: str, inputs: Path | str, out: Pa
         tmp = folder.start(opts, progress)
         try:
             checked = check(opts, tmp, timer, progress)
-            if checked.validated.errors and not opts.allow_partial:
+            v = checked.validated
+            if (v.errors and not opts.allow_partial) or not v.row_ok.any():
+                # nothing scored: the validation report is kept beside the round's name
                 result = refuse(opts, tmp, checked, timer, started)
             else:
                 scored = score_rows(checked, opts.profile, timer)
@@ -345,8 +347,16 @@ def _run_notebooks(tmp: Path, opts: RoundOptions, partners: list[str], result: R
     return pages
 
 
-def validate_only(profile: Profile | str, inputs: Path | str, today: dt.date | None = None
-                  ) -> Validated:
-    """Read and validate a folder of returns without scoring or writing anything."""
+def validate_only(profile: Profile | str, inputs: Path | str, out: Path | str,
+                  today: dt.date | None = None) -> tuple[Validated, Path]:
+    """Read and validate a folder of returns without scoring; the validation report
+    (``validation.html`` and ``.xlsx``) goes to a new folder ``<out>/validation-<stamp>``,
+    whose path is returned with the result. The inputs are only read."""
     profile = profile if isinstance(profile, Profile) else load_profile(profile)
-    return validate(read_returns(Path(inputs), profile), profile, today or dt.date.today())
+    inputs = Path(inputs)
+    check_inputs(inputs)
+    ing = read_returns(inputs, profile)
+    v = validate(ing, profile, today or dt.date.today())
+    target = folder.new_folder(Path(out), f"validation-{folder.stamp()}")
+    write_validation(target, v, ing.files, f"check of {inputs.name}", profile)
+    return v, target
