@@ -12,10 +12,9 @@ import datetime as dt
 
 import openpyxl
 import pytest
+from test_checks_codes import HALTON, KEYS, audit_rows, problems, row, sheet, xlsx
 
 from conftest import base_row, validate_folder, write_return
-from qa_lib.common.problems import Problem
-from test_checks_codes import HALTON, KEYS, audit_rows, problems, row, sheet, xlsx
 
 DAY = dt.date(2026, 10, 15)
 
@@ -42,10 +41,6 @@ def read(tmp_path, data: bytes, name: str = "police.xlsx"):
     folder.mkdir(parents=True, exist_ok=True)
     (folder / name).write_bytes(data)
     return validate_folder(folder, HALTON)
-
-
-def codes(found: list[Problem]) -> list[str]:
-    return sorted(p.code for p in found)
 
 
 # --------------------------------------------------------------------------- the wrong sheet wins
@@ -157,3 +152,96 @@ def test_no_audit_sheet_the_one_sheet_with_case_rows_is_read(tmp_path):
     assert n.message == ("No sheet is called 'Audit'; the cases were read from sheet 'Cases (2)', the "
                          "only sheet with the audit columns and case rows (sheets: 'Cases', "
                          "'Cases (2)').")
+
+
+# --------------------------------------------------------------------------- valid CSVs refused
+
+MANY_COMMAS = ", ".join(f"point {i}" for i in range(60))  # more commas than the header has cells
+MANY_SEMICOLONS = "; ".join(f"point {i}" for i in range(60))
+
+
+def text_row(ref: str, **values: object) -> dict[str, object]:
+    """A valid case row as a CSV holds it (text), with ``values`` changed."""
+    return row(case_ref=ref, **values)
+
+
+def csv_lines(rows: list[dict[str, object]], sep: str = ",", end: str = "\n",
+              before: list[str] = ()) -> bytes:
+    """A CSV file written by hand (cells unquoted unless a value is given quoted): extra
+    ``before`` lines, the header of KEYS, then ``rows``, each line ended by ``end``."""
+    lines = [*before, sep.join(KEYS)] + [sep.join(str(r.get(k, "")) for k in KEYS) for r in rows]
+    return (end.join(lines) + end).encode()
+
+
+@pytest.mark.parametrize("end", ["\r", "\r\n", "\n"], ids=["CR-only", "CRLF", "LF"])
+@pytest.mark.parametrize("sep", [",", ";", "\t"], ids=["comma", "semicolon", "tab"])
+def test_csv_read_whatever_its_line_endings(tmp_path, end, sep):
+    data = csv_lines([text_row("HAL-0001"), text_row("HAL-0002", TU1="Maybe")], sep=sep, end=end)
+
+    v = read(tmp_path, data, "schools.csv")
+
+    assert list(v.table["_row"]) == [2, 3]
+    assert list(v.table["case_ref"]) == ["HAL-0001", "HAL-0002"]
+    assert [(p.code, p.row, p.column) for p in v.problems] == [("A02", 3, "TU1")]
+
+
+def test_csv_with_mixed_line_endings(tmp_path):
+    lines = csv_lines([text_row(f"HAL-000{i}") for i in range(1, 5)]).decode().split("\n")[:-1]
+    data = "".join(line + end for line, end in zip(lines, ["\r\n", "\n", "\r", "\r\n", "\r"],
+                                                     strict=True)).encode()
+
+    v = read(tmp_path, data, "schools.csv")
+
+    assert v.problems == []
+    assert list(v.table["_row"]) == [2, 3, 4, 5]
+
+
+@pytest.mark.parametrize(("sep", "free"), [
+    (";", MANY_COMMAS), ("\t", MANY_COMMAS), ("\t", MANY_SEMICOLONS),
+    ("\t", f"{MANY_COMMAS}; and; {MANY_SEMICOLONS}"), (",", f'"{MANY_SEMICOLONS}"'),
+    ("|", MANY_COMMAS),
+], ids=["semicolon-commas", "tab-commas", "tab-semicolons", "tab-both", "comma-semicolons",
+        "pipe-commas"])
+def test_csv_delimiter_comes_from_the_header_not_the_widest_row(tmp_path, sep, free):
+    rows = [text_row("HAL-0001", strengths=free, recommended_actions=free), text_row("HAL-0002")]
+    v = read(tmp_path, csv_lines(rows, sep=sep, end="\r\n"), "schools.csv")
+
+    assert v.problems == []
+    assert list(v.table["case_ref"]) == ["HAL-0001", "HAL-0002"]
+    assert v.table["strengths"].iloc[0] == free.strip('"')
+
+
+def test_csv_header_below_a_title_line_full_of_commas(tmp_path):
+    data = csv_lines([text_row("HAL-0001", strengths=MANY_COMMAS)], sep=";",
+                     before=["Halton neglect audit, round 3, Schools, returned 20/10/2026", ""])
+    v = read(tmp_path, data, "schools.csv")
+
+    assert v.problems == []
+    assert list(v.table["_row"]) == [4]
+
+
+@pytest.mark.parametrize("end", ["\r", "\r\n", "\n"], ids=["CR-only", "CRLF", "LF"])
+def test_csv_excel_sep_line_still_decides(tmp_path, end):
+    # the sep= line wins even though the header would say otherwise
+    data = f"sep=;{end}".encode() + csv_lines(
+        [text_row("HAL-0001", strengths=MANY_COMMAS), text_row("HAL-0002", TU2="Maybe")], sep=";", end=end)
+
+    v = read(tmp_path, data, "schools.csv")
+
+    assert list(v.table["_row"]) == [2, 3]  # Excel hides the sep= line
+    assert [(p.code, p.row, p.column) for p in v.problems] == [("A02", 3, "TU2")]
+    assert v.table["strengths"].iloc[0] == MANY_COMMAS
+
+
+@pytest.mark.parametrize("end", ["\r", "\r\n", "\n"], ids=["CR-only", "CRLF", "LF"])
+@pytest.mark.parametrize("sep", [",", ";"], ids=["comma", "semicolon"])
+def test_csv_quoted_cell_with_a_line_break_is_one_cell(tmp_path, end, sep):
+    free = f'"Seen at home{end}and at school, twice; both good"'
+    data = csv_lines([text_row("HAL-0001", strengths=free), text_row("HAL-0002", TU1="Maybe")],
+                     sep=sep, end=end)
+
+    v = read(tmp_path, data, "schools.csv")
+
+    assert v.table["strengths"].iloc[0] == "Seen at home\nand at school, twice; both good"
+    # the line break is inside one cell: the next case is Excel's row 3
+    assert [(p.code, p.row, p.column) for p in v.problems] == [("A02", 3, "TU1")]

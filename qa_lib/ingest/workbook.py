@@ -116,28 +116,54 @@ def _decode(data: bytes) -> str:
     return data.decode("latin-1")
 
 
+_DELIMITERS = ",;\t|"
+_HEADER_WORDS = re.compile(r"case[ _]?ref|partner|audit[ _]?date", re.I)  # keys every audit has
+_HEADER_LINES = 50  # as far down as the header row is looked for
+
+
+def _one_newline(text: str) -> str:
+    """Every line ending (CRLF, LF, and CR alone as old Mac files have) as LF, so the lines
+    split as Excel shows them; a line break inside a quoted cell stays a line break."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def _fields(line: str, delimiter: str) -> int:
+    """How many cells one line splits into with ``delimiter`` (0 if it cannot be parsed)."""
+    try:
+        return len(next(csv.reader([line], delimiter=delimiter), []))
+    except csv.Error:
+        return 0
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter of the header row, not of the widest row (free text full of commas must
+    not win in a semicolon file): the first line naming two of the keys every audit has
+    (case_ref, partner, audit_date), else the first non-empty line that splits at all."""
+    lines = [ln for ln in text.split("\n", _HEADER_LINES)[:_HEADER_LINES] if ln.strip()]
+    named = [ln for ln in lines
+             if len({re.sub(r"[ _]", "", w.lower()) for w in _HEADER_WORDS.findall(ln)}) >= 2]
+    for line in named[:1] + lines[:5]:
+        widths = {d: _fields(line, d) for d in _DELIMITERS}
+        best = max(_DELIMITERS, key=lambda d: widths[d])  # the first listed wins a tie
+        if widths[best] > 1:
+            return best
+    return ","
+
+
 def _read_csv(data: bytes) -> pd.DataFrame:
     """A CSV file as a grid of text, rows numbered as Excel shows them."""
     text = _decode(data)
     if "\x00" in text and not _looks_like_text(data):  # one NUL typed in a cell is kept
         raise F04.refuse("The file is named .csv but is not a text (CSV) file.", fix=RESAVE)
     text = re.sub("\x1a[\x1a\\s]*\\Z", "", text)  # Ctrl-Z, the old DOS end of file
+    text = _one_newline(text)
     first, _, rest = text.partition("\n")
     sep = None
     m = re.fullmatch(r"\s*sep=(.)\s*", first)
     if m:  # Excel's own hint line, which Excel hides when it opens the file
         sep, text = m.group(1), rest
     if sep is None:
-        sample = text.splitlines()[:20]
-        best = 0
-        for cand in ",;\t|":
-            try:
-                width = max((len(r) for r in csv.reader(sample, delimiter=cand)), default=0)
-            except csv.Error:
-                continue
-            if width > best:
-                sep, best = cand, width
-        sep = sep or ","
+        sep = _sniff_delimiter(text)
     try:
         rows = list(csv.reader(io.StringIO(text), delimiter=sep))
     except csv.Error as exc:
