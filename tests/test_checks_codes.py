@@ -456,7 +456,7 @@ def test_n18_special_file_never_opened(tmp_path):
     folder.mkdir()
     os.mkfifo(folder / "police.csv")  # opening a named pipe would wait for ever
     p = one(validate(read_returns(folder, HALTON), HALTON, TODAY).problems, "N18")
-    assert p.message == ("'police.csv' is a named pipe (FIFO), not a file, and was skipped without "
+    assert p.message == ("'police.csv' is a named pipe (FIFO), not a return, and was skipped without "
                          "opening it.")
 
 

@@ -374,6 +374,25 @@ def test_a_fifo_and_a_socket_are_named_and_never_opened(tmp_path, halton):
     assert "named pipe" in [p for p in problems if p.file == "pipe.xlsx"][0].message
 
 
+def test_the_toolkits_own_reports_inside_the_inputs_folder_are_named_not_read(tmp_path, halton):
+    folder = tmp_path / "in"
+    write_return(folder, halton, [base_row("HAL-0001", "Cheshire Police")], name="police.xlsx")
+    build_round_data(halton, folder, folder / "reports", "R1")  # --out inside --inputs
+    (folder / "reports" / ".qa-audit.lock").write_bytes(b"")
+
+    ing, problems = read(folder, halton)
+
+    assert [(f.name, f.status) for f in ing.files] == [("police.xlsx", "read"),
+                                                       ("reports", "skipped")]
+    [p] = problems
+    assert (p.code, p.file) == ("N18", "reports")
+    assert "a reports folder made by the toolkit" in p.message
+    data = build_round_data(halton, folder, folder, "R2")  # --out the inputs folder itself
+    inputs = {f["file"]: f["status"] for f in data.meta["inputs"]}
+    [unfinished] = [n for n in inputs if n.startswith(".R2.partial-")]  # this round's own folder
+    assert inputs == {unfinished: "skipped", "police.xlsx": "read", "reports": "skipped"}
+
+
 # --------------------------------------------------------------------------- nothing dropped
 
 

@@ -213,6 +213,7 @@ N17 = define(
     fix="No action needed; next time copy the return itself into the inputs folder.")
 N18 = define(
     "N18", Severity.NOTE,
-    "A special file (pipe, socket, device) or a repeated folder link was skipped unopened.",
-    message="'{file}' is {what}, not a file, and was skipped without opening it.",
+    "A special file (pipe, socket, device) or a folder not for reading (a repeated link, the "
+    "toolkit's reports) was skipped unopened.",
+    message="'{file}' is {what}, not a return, and was skipped without opening it.",
     fix="No action needed; remove it from the inputs folder.")

@@ -444,7 +444,8 @@ class Entry:
 
 _SYSTEM_FILES = {".ds_store": "a macOS folder settings file", "thumbs.db": "a Windows thumbnail cache",
                  "ehthumbs.db": "a Windows thumbnail cache",
-                 "desktop.ini": "a Windows folder settings file"}
+                 "desktop.ini": "a Windows folder settings file",
+                 ".qa-audit.lock": "the toolkit's lock file for a reports folder"}
 _LOCK_MAX_BYTES = 4096  # an Office lock file is a few hundred bytes; a real workbook is larger
 
 
@@ -458,6 +459,13 @@ def _system_file(path: Path, name: str) -> str | None:
     if name.startswith(("~$", ".~lock.")) and path.stat().st_size < _LOCK_MAX_BYTES:
         return "an Office lock file (left while a workbook is open)"
     return None
+
+
+def _reports_folder(path: Path) -> bool:
+    """A folder the toolkit wrote (a reports folder, a round's folder or an unfinished one),
+    never read as returns when --out lies inside --inputs."""
+    return ((path / ".qa-audit.lock").exists() or (path / "manifest.json").exists()
+            or (path.name.startswith(".") and ".partial-" in path.name))
 
 
 def _special_kind(path: Path) -> str:
@@ -480,6 +488,9 @@ def _entry(root: Path, path: Path, seen: set[str], out: list[Entry]) -> None:
         real = os.path.realpath(path)
         if real in seen:
             out.append(Entry(name, path, EntryKind.SPECIAL, "a link to a folder already read",
+                             target))
+        elif _reports_folder(path):
+            out.append(Entry(name, path, EntryKind.SPECIAL, "a reports folder made by the toolkit",
                              target))
         else:
             _walk(root, path, seen | {real}, out)
