@@ -29,7 +29,7 @@ from conftest import TODAY, base_row, build_round_data, validate_folder, write_r
 from qa_lib.ingest.workbook import _looks_like_text, _read_csv
 from qa_lib.report.excel_cells import EXCEL_MAX_TEXT, cell_value, excel_text, put, visible
 from qa_lib.report.summary_workbook import summary_views, write_summary
-from qa_lib.report.validation_report import write_validation
+from qa_lib.report.validation_report import validation_summary, write_validation
 
 HIDDEN = [chr(c) for c in [*range(0, 9), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0x80, 0x85, 0x9F]]
 FORMULAS = ["=TODAY()", '=HYPERLINK("http://example.org","click")', "@SUM(A1)", "+44 7700 900123",
@@ -261,6 +261,13 @@ def test_validation_messages_and_fixes_that_look_like_formulas_stay_text(tmp_pat
     r = dict(zip(rows[0], last[0], strict=True))
     assert (r["How to fix it"], r["Value found"], r["Sheet"], r["Column"]) == (
         "@SUM(A1)", "-1+2", "+44 7700 900123", "=1[U+0007]")
+
+
+def test_terminal_summary_shows_control_characters_visibly(halton, nasty_round):
+    text = validation_summary(validate_folder(nasty_round["inputs"], halton))
+    assert "  =schools[U+0007].csv: 5 error(s)" in text
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text)
+    assert "'Schools[U+0007]' is not one of the allowed values" in text
 
 
 class _Strict(HTMLParser):

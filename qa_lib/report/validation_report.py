@@ -33,7 +33,9 @@ PROBLEM_COLUMNS = ["Severity", "Code", "Sheet", "Excel row", "Column", "Column l
 
 
 def validation_summary(v: Validated) -> str:
-    """A few lines for the terminal: counts, errors per file, the first ten errors."""
+    """A few lines for the terminal: counts, errors per file, the first ten errors. Control
+    characters in names and messages are shown as ``[U+XXXX]`` (an escape sequence in a file
+    name must not ring the bell or recolour the terminal)."""
     errs, notes = v.errors, v.notes
     lines = [f"{len(v.table)} rows read from {v.table['_file'].nunique()} file(s); "
              f"{len(errs)} error(s), {len(notes)} note(s)."]
@@ -53,7 +55,7 @@ def validation_summary(v: Validated) -> str:
         lines.append(f"  - {where}: {p.message}")
     if len(errs) > 10:
         lines.append(f"  ... and {len(errs) - 10} more: see the validation report.")
-    return "\n".join(lines)
+    return visible("\n".join(lines))
 
 
 def file_table(v: Validated, files: list[SourceFile]) -> pd.DataFrame:
