@@ -428,6 +428,23 @@ def test_no_entry_under_the_inputs_folder_is_dropped_silently(tmp_path, halton):
     assert {p.file for p in problems if p.severity == "error" and p.row is None} == refused
 
 
+def test_worker_processes_give_the_same_outcome(tmp_path, halton):
+    folder = tmp_path / "in"
+    for name, kind, _ in READ_CASES[:4]:
+        put(folder, f"read/{name}", _make(kind, tmp_path, halton))
+    for name, data, _ in REFUSED_CASES[:3]:
+        put(folder, name, data)
+    put(folder, "Thumbs.db", b"x")
+    os.mkfifo(folder / "pipe")
+    (folder / "broken.xlsx").symlink_to(tmp_path / "nothing")
+
+    one, many = read_returns(folder, halton), read_returns(folder, halton, workers=2)
+
+    assert [(f.name, f.status, f.rows) for f in one.files] == [
+        (f.name, f.status, f.rows) for f in many.files]
+    assert one.problems == many.problems and len(one.files) == 10
+
+
 # --------------------------------------------------------------------------- first screens
 
 
