@@ -1,4 +1,5 @@
-"""Read partner returns (.xlsx, .xlsm, .xls, .csv) into one typed table.
+"""Read partner returns (workbooks, OpenDocument and text files, wherever they are under the
+inputs folder) into one typed table.
 
 Each file is opened by :mod:`qa_lib.ingest.workbook`; here the header row is found by
 its keys wherever it sits, columns are matched by key (or question text)

@@ -1,4 +1,5 @@
-"""Opening one return file (.xlsx, .xlsm, .xls, .csv) as grids of raw cell values.
+"""Opening one return file (.xlsx and its kin, .xls, .ods, CSV/TSV text) as grids of raw
+cell values.
 
 The format is decided from the content, not the name. Workbooks are read with
 python-calamine; for .xlsx a cheap scan of the chosen sheet's XML finds what
