@@ -22,10 +22,12 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 
-from conftest import TODAY, base_row, build_round_data, validate_folder, write_return
+from conftest import TODAY, base_row, build_round_data, examples, validate_folder, write_return
 from qa_lib.ingest.workbook import _looks_like_text, _read_csv
 from qa_lib.report.excel_cells import EXCEL_MAX_TEXT, cell_value, excel_text, put, visible
 from qa_lib.report.summary_workbook import summary_views, write_summary
@@ -35,7 +37,8 @@ HIDDEN = [chr(c) for c in [*range(0, 9), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0
 FORMULAS = ["=TODAY()", '=HYPERLINK("http://example.org","click")', "@SUM(A1)", "+44 7700 900123",
             "-1+2", "-", "=", "+", "@", "\t=1+1", "\r=1+1", " =1+1", "\n@A1", "=cmd|' /C calc'!A0",
             "=1+1\x07"]
-OTHER = ["_x0041_", "a_x000B_b", "_X00e9_", "[U+0007]", "\ud800 lone", "\udfff", "\ufffe", "\uffff",
+OTHER = ["_x0041_", "_x005F_x0041_", "__x0041__x0042_",
+         "a_x000B_b", "_X00e9_", "[U+0007]", "\ud800 lone", "\udfff", "\ufffe", "\uffff",
          "line\r\nend", "mac\rend", "tab\there", "new\nline", "plain", "é ✓ 😀"]
 
 
@@ -72,6 +75,24 @@ def test_every_text_reads_back_as_written(tmp_path, text):
                                                                        excel_text(f"before {text} after")]
     assert all(c.data_type == "s" for c in cells if c.value is not None)
     assert cells[0].quotePrefix == bool(re.match(r"\s*[=+\-@]", visible(text)))
+
+
+_ANY_CHAR = st.characters(blacklist_categories=())  # every code point, lone surrogates too
+_AWKWARD = st.sampled_from(HIDDEN + ["=", "+", "-", "@", "_x0041_", "_x", "\r", "\t", "\ud800", "\ufffe"])
+
+
+@given(st.lists(st.one_of(_ANY_CHAR, _AWKWARD), max_size=30).map("".join))
+@settings(max_examples=examples(150), deadline=None)
+def test_any_text_reads_back_as_excel_shows_it(text):
+    """Whatever the text, the workbook is written and calamine reads back visible(text)."""
+    wb = Workbook()
+    put(wb.active, 1, 1, f"x{text}x")
+    put(wb.active, 2, 1, text or None)
+    buf = io.BytesIO()
+    wb.save(buf)
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(buf.getvalue())).get_sheet_by_index(0).to_python()
+    assert rows[0][0] == visible(f"x{text}x")
+    assert "<f>" not in zipfile.ZipFile(buf).read("xl/worksheets/sheet1.xml").decode("utf-8")
 
 
 def test_controls_are_shown_visibly_and_nothing_else_changes():

@@ -39,7 +39,7 @@ EXCEL_MAX_TEXT = 32_767
 _CUT = "[...]"
 _HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _LINE_ENDS = re.compile("\r\n?")
-_EXCEL_ESCAPE = re.compile("_(x[0-9A-Fa-f]{4}_)")
+_EXCEL_ESCAPE = re.compile("_(?=x[0-9A-Fa-f]{4}_)")  # overlapping: _x005F_x0041_
 _FORMULA_START = re.compile(r"\s*[=+\-@]")
 
 CellValue = str | int | float | bool | dt.datetime | dt.date | dt.time | dt.timedelta | None
@@ -61,7 +61,7 @@ def looks_like_formula(text: str) -> bool:
 def excel_text(text: str) -> str:
     """``text`` as it must be stored so that Excel shows it exactly: :func:`visible`, with
     Excel's ``_xHHHH_`` escape escaped and cut to Excel's length limit."""
-    text = _EXCEL_ESCAPE.sub(r"_x005F_\1", visible(text))
+    text = _EXCEL_ESCAPE.sub("_x005F_", visible(text))
     if len(text) > EXCEL_MAX_TEXT:
         text = text[:EXCEL_MAX_TEXT - len(_CUT)] + _CUT
     return text
