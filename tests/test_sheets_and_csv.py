@@ -245,3 +245,12 @@ def test_csv_quoted_cell_with_a_line_break_is_one_cell(tmp_path, end, sep):
     assert v.table["strengths"].iloc[0] == "Seen at home\nand at school, twice; both good"
     # the line break is inside one cell: the next case is Excel's row 3
     assert [(p.code, p.row, p.column) for p in v.problems] == [("A02", 3, "TU1")]
+
+
+def test_csv_title_naming_partnership_and_audit_date_is_not_taken_for_the_header(tmp_path):
+    title = "Partnership audit date 20/10/2026, Schools, returned late, see email, thanks"
+    data = csv_lines([text_row("HAL-0001", strengths=MANY_COMMAS)], sep=";", before=[title])
+    v = read(tmp_path, data, "schools.csv")
+
+    assert v.problems == []
+    assert list(v.table["_row"]) == [3]

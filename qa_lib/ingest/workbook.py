@@ -118,7 +118,8 @@ def _decode(data: bytes) -> str:
 
 
 _DELIMITERS = ",;\t|"
-_HEADER_WORDS = re.compile(r"case[ _]?ref|partner|audit[ _]?date", re.I)  # keys every audit has
+_HEADER_WORDS = re.compile(r"(?<![a-z])(?:case[ _]?ref|partner|audit[ _]?date)(?![a-z])",
+                           re.I)  # keys every audit has, as whole words
 _HEADER_LINES = 50  # as far down as the header row is looked for
 
 
