@@ -480,6 +480,17 @@ def test_an_unattributed_refused_file_is_named_as_a_possible_return(tmp_path, ha
             "(return (2).xlsx).") in text
 
 
+def test_a_partner_whose_every_row_was_left_out_is_named(tmp_path, halton):
+    folder = tmp_path / "in"
+    write_return(folder, halton, [base_row("HAL-0001", "Cheshire Police")], name="police.xlsx")
+    write_return(folder, halton, [base_row("HAL-0002", "Schools", TU3="Maybe")], name="s.xlsx")
+
+    data = build_round_data(halton, folder, tmp_path / "out", "R7", allow_partial=True)
+
+    text = page_text(first_screen(data, "Cheshire Police"))
+    assert "Schools: every row of its return was left out because of errors." in text
+
+
 def test_no_warning_when_every_partner_has_cases(tmp_path, halton):
     folder = tmp_path / "in"
     for i, partner in enumerate(halton.partners):
