@@ -18,6 +18,7 @@ from markupsafe import Markup
 from nbconvert import HTMLExporter
 
 from qa_lib import __version__
+from qa_lib.report.excel_cells import visible
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -41,10 +42,12 @@ def _exporter() -> HTMLExporter:
 
 def page(title: str, heading: str, body_html: str, *, subheading: str | None = None,
          back_link: str | None = None, profile_line: str | None = None) -> str:
-    """A complete HTML page in the toolkit's layout around ready-made body HTML."""
-    return _env().get_template("base.html.j2").render(
+    """A complete HTML page in the toolkit's layout around ready-made body HTML. Control
+    characters carried in from the returns (a bell, a vertical tab) are shown as ``[U+0007]``
+    as in the workbooks: no markup holds them, and HTML may not."""
+    return visible(_env().get_template("base.html.j2").render(
         title=title, heading=heading, subheading=subheading, body=Markup(body_html),
-        back_link=back_link, profile_line=profile_line, toolkit_version=__version__)
+        back_link=back_link, profile_line=profile_line, toolkit_version=__version__))
 
 
 def notebook_body(nb_path: Path | str) -> str:

@@ -31,6 +31,7 @@ from qa_lib.profile.schema import FREE_TEXT, Profile, load_profile
 from qa_lib.report import fragments as fr
 from qa_lib.report import page as render
 from qa_lib.report import sections as report
+from qa_lib.report.excel_cells import looks_like_formula, visible
 from qa_lib.report.round_data import RoundData, load_round, write_round_data
 from qa_lib.report.sections.first_screen import missing_partners
 from qa_lib.report.summary_workbook import summary_views, write_summary
@@ -250,7 +251,9 @@ def finish(opts: RoundOptions, tmp: Path, checked: Checked, result: RoundResult,
 
 
 def scored_csv(scored: pd.DataFrame, profile: Profile) -> pd.DataFrame:
-    """The scored table as published in scored.csv: one row per case and partner."""
+    """The scored table as published in scored.csv: one row per case and partner. A value
+    that Excel would run as a formula (a file named ``=cmd.xlsx``, a case reference
+    ``-1-2``) is written with a leading apostrophe, so opening the CSV shows the text."""
     cols = ["case_ref", "partner", "audit_date", "age_band", "plan_type", "overall_grade"]
     for m in profile.measures:
         for c in m.criteria:
@@ -262,6 +265,9 @@ def scored_csv(scored: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     num = out.select_dtypes("number").columns
     out[num] = out[num].round(4)
     out["audit_date"] = pd.to_datetime(out["audit_date"]).dt.strftime("%Y-%m-%d")
+    for col in out.select_dtypes("object").columns:  # text Excel would take for a formula
+        out[col] = out[col].map(lambda v: f"'{visible(v)}" if isinstance(v, str)
+                                and looks_like_formula(v) else v)
     return out
 
 
