@@ -16,7 +16,6 @@ import inspect
 import io
 import os
 import re
-import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -25,7 +24,7 @@ import pytest
 from hypothesis import settings
 from jupyter_client.manager import AsyncKernelManager, KernelManager
 
-from qa_lib.profile.audit_tool import slugify, write_template
+from qa_lib.profile.audit_tool import build_template, slugify
 from qa_lib.profile.schema import Profile, load_profile
 from qa_lib.report.round_data import RoundData
 from qa_lib.run import folder as round_folder
@@ -135,12 +134,20 @@ def _template_key(profile: Profile) -> tuple[str, str, str]:
     return (profile.name, profile.version, str(profile.path))
 
 
+# The tests' blank tool formats 60 case rows rather than the real tool's 500: the same
+# workbook in every other way, saved about five times faster for each return a test writes.
+# Full-size tools are read in the demo and synthetic-round tests (tests/test_synthetic.py,
+# tests/test_profiles.py) and written in tests/test_template.py.
+TEST_TEMPLATE_ROWS = 60
+
+
 def blank_template(profile: Profile) -> bytes:
     """The profile's blank audit tool (no partner), generated once per test process."""
     key = _template_key(profile)
     if key not in _BLANK_TEMPLATES:
-        with tempfile.TemporaryDirectory() as d:
-            _BLANK_TEMPLATES[key] = write_template(profile, Path(d) / "blank.xlsx").read_bytes()
+        buf = io.BytesIO()
+        build_template(profile, None, rows=TEST_TEMPLATE_ROWS).save(buf)
+        _BLANK_TEMPLATES[key] = buf.getvalue()
     return _BLANK_TEMPLATES[key]
 
 

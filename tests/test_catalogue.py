@@ -796,6 +796,7 @@ def test_stray_value_at_the_bottom_and_far_right_reads_fast(tmp_path, halton):
     assert n.code == "N08" and "Cell XFD2" in n.message
 
 
+@pytest.mark.scale
 def test_formula_copied_to_the_bottom_of_the_sheet_reads_fast(tmp_path, halton):
     path = tmp_path / "police.xlsx"
     path.write_bytes(xlsx_bytes([("Audit", audit_rows(halton, [base_row("HAL-0001")]), None)]))
@@ -815,6 +816,7 @@ def test_formula_copied_to_the_bottom_of_the_sheet_reads_fast(tmp_path, halton):
     assert list(table_rows(v, path.name).index) == [2]
 
 
+@pytest.mark.scale
 def test_sheet_with_values_across_hundreds_of_columns_on_every_row_is_refused(tmp_path, halton):
     rows = audit_rows(halton, [base_row(f"HAL-{i:05d}") for i in range(40_000)])
     rows = [rows[0]] + [(r, vals + [None] * (701 - len(vals)) + ["x"]) for r, vals in rows[1:]]
@@ -827,6 +829,7 @@ def test_sheet_with_values_across_hundreds_of_columns_on_every_row_is_refused(tm
     assert "40,001 rows and 702 columns" in p.message
 
 
+@pytest.mark.scale
 def test_sheet_of_100000_rows(tmp_path, halton):
     n = 100_000
     keys = keys_of(halton)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from html import unescape
 from pathlib import Path
 
 import pytest
 
 from conftest import TODAY, base_row, build_round_data, page_text, write_return
-from qa_lib.report.sections import report_body
+from qa_lib.report.sections import report_body, section_html
 from qa_lib.run.history import write_root_index
 from qa_lib.run.round import run_round
 
@@ -125,17 +126,22 @@ def test_trend_page_of_a_real_second_round(tmp_path, halton):
 # profile has since gained, is shown as it is and noted; today's round always goes ahead.
 
 
-def _two_rounds_with_first_changed(tmp_path, halton, change) -> tuple:
-    q1, q2 = _returns(tmp_path, halton)
+@pytest.fixture(scope="module")
+def first_round(tmp_path_factory, halton):
+    """Q1 built once, and Q2's returns; each test copies Q1 before changing it."""
+    root = tmp_path_factory.mktemp("first")
+    q1, q2 = _returns(root, halton)
+    build_round_data(halton, q1, root / "reports", "2026-Q1")
+    return root / "reports" / "2026-Q1", q2
+
+
+def _two_rounds_with_first_changed(tmp_path, halton, first_round, change) -> tuple:
+    q1_folder, q2 = first_round
     out = tmp_path / "reports"
-    build_round_data(halton, q1, out, "2026-Q1")
+    shutil.copytree(q1_folder, out / "2026-Q1")
     change(out / "2026-Q1" / "data" / "scored.parquet")
     data = build_round_data(halton, q2, out, "2026-Q2")
-    return data, _text_of(data, POLICE)
-
-
-def _text_of(data, partner):
-    return unescape(page_text(report_body(data, partner)))
+    return data, unescape(page_text(section_html(data, "trend", POLICE)))
 
 
 @pytest.mark.parametrize("damage", [
@@ -144,8 +150,8 @@ def _text_of(data, partner):
     lambda p: p.write_text("not parquet at all"),
     lambda p: p.unlink(),  # gone
 ], ids=["empty", "truncated", "not-parquet", "missing"])
-def test_a_damaged_earlier_round_is_left_out_with_a_note(tmp_path, halton, damage):
-    data, text = _two_rounds_with_first_changed(tmp_path, halton, damage)
+def test_a_damaged_earlier_round_is_left_out_with_a_note(tmp_path, halton, first_round, damage):
+    data, text = _two_rounds_with_first_changed(tmp_path, halton, first_round, damage)
     assert data.meta["earlier_rounds"] == []
     assert "Round 2026-Q1 was left out of the trend: its data could not be read" in text
     assert "first round of this profile" in text
@@ -153,7 +159,8 @@ def test_a_damaged_earlier_round_is_left_out_with_a_note(tmp_path, halton, damag
 
 
 @pytest.mark.parametrize("dropped", [("impact",), ("feedback", "impact")])
-def test_an_earlier_round_without_a_measure_shows_no_figure_there(tmp_path, halton, dropped):
+def test_an_earlier_round_without_a_measure_shows_no_figure_there(tmp_path, halton, first_round,
+                                                                  dropped):
     import pandas as pd
 
     def without(p):
@@ -161,7 +168,7 @@ def test_an_earlier_round_without_a_measure_shows_no_figure_there(tmp_path, halt
         t.drop(columns=[c for c in t.columns if c.split("__")[-1] in dropped
                         and c.startswith(("score__", "band__", "status__"))]).to_parquet(p)
 
-    data, text = _two_rounds_with_first_changed(tmp_path, halton, without)
+    data, text = _two_rounds_with_first_changed(tmp_path, halton, first_round, without)
     assert data.meta["earlier_rounds"] == ["2026-Q1"]
     names = [m.name for m in halton.measures if m.key in dropped]
     assert f"Round 2026-Q1 has no scores for {', '.join(repr(n) for n in names)}" in text

@@ -121,10 +121,11 @@ def write_template(profile: Profile, out: Path | str, partner: str | None = None
     return out
 
 
-def build_template(profile: Profile, partner: str | None = None) -> Workbook:
+def build_template(profile: Profile, partner: str | None = None, rows: int = TEMPLATE_ROWS
+                   ) -> Workbook:
     """The audit tool as an openpyxl workbook, not yet saved: the instructions, the ``Audit``
-    sheet (header row with each question as a note, dropdowns, formats, frozen header) and
-    the hidden lists the dropdowns draw on."""
+    sheet (header row with each question as a note, dropdowns and formats on ``rows`` case
+    rows, frozen header) and the hidden lists the dropdowns draw on."""
     if partner is not None and partner not in profile.partners:
         raise ValueError(
             f"'{partner}' is not a partner of the {profile.name} profile. "
@@ -134,7 +135,7 @@ def build_template(profile: Profile, partner: str | None = None) -> Workbook:
     ws = wb.create_sheet("Audit")
     refs = _lists_sheet(wb, profile)
     for j, col in enumerate(profile.columns, start=1):
-        _audit_column(ws, j, col, refs)
+        _audit_column(ws, j, col, refs, rows)
     ws.freeze_panes = "B2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(profile.columns))}1"
     wb.properties.title = f"{profile.title} audit tool"
@@ -142,9 +143,9 @@ def build_template(profile: Profile, partner: str | None = None) -> Workbook:
     return wb
 
 
-def _audit_column(ws, j: int, col: Column, refs: dict[str, str]) -> None:
+def _audit_column(ws, j: int, col: Column, refs: dict[str, str], rows: int) -> None:
     """One column of the Audit sheet: its header and note, width, cell formats and dropdown."""
-    last = TEMPLATE_ROWS + 1
+    last = rows + 1
     letter = get_column_letter(j)
     cell = ws.cell(row=1, column=j, value=col.key)
     cell.font = Font(bold=True, color="FFFFFF")
