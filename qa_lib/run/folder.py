@@ -62,6 +62,12 @@ def _exists_message(opts: RoundOptions) -> str:
             f"--round name, or --force to move the old folder aside and run again.")
 
 
+def _unwritable(out: Path, exc: OSError) -> RoundError:
+    return RoundError(f"Nothing can be written in the reports folder {out} "
+                      f"({exc.strerror or exc}). Choose another --out, or ask for write "
+                      "access to this one.")
+
+
 def start(opts: RoundOptions, progress: Callable[[str], None]) -> Path:
     """The unfinished folder this run writes into, after checking the round folder is free
     (or ``force`` was given) and removing what killed runs left behind."""
@@ -74,9 +80,7 @@ def start(opts: RoundOptions, progress: Callable[[str], None]) -> Path:
         return Path(tempfile.mkdtemp(prefix=f".{opts.round_id}.partial-{host()}-{os.getpid()}-",
                                      dir=opts.out))
     except OSError as exc:
-        raise RoundError(f"Nothing can be written in the reports folder {opts.out} "
-                         f"({exc.strerror or exc}). Choose another --out, or ask for write "
-                         "access to this one.") from None
+        raise _unwritable(opts.out, exc) from None
 
 
 def _free_name(folder: Path, name: str) -> Path:
@@ -97,9 +101,7 @@ def new_folder(out: Path, name: str) -> Path:
         target.mkdir()
         return target
     except OSError as exc:
-        raise RoundError(f"Nothing can be written in the reports folder {out} "
-                         f"({exc.strerror or exc}). Choose another --out, or ask for write "
-                         "access to this one.") from None
+        raise _unwritable(out, exc) from None
 
 
 def put_in_place(tmp: Path, opts: RoundOptions, progress: Callable[[str], None]) -> Path:
@@ -136,9 +138,7 @@ def locked(out: Path) -> Iterator[None]:
         out.mkdir(parents=True, exist_ok=True)
         fd = os.open(out / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
-        raise RoundError(f"Nothing can be written in the reports folder {out} "
-                         f"({exc.strerror or exc}). Choose another --out, or ask for write "
-                         "access to this one.") from None
+        raise _unwritable(out, exc) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
