@@ -930,7 +930,8 @@ def test_dates_with_impossible_years(tmp_path, halton, value):
     [p] = of(v, path.name, 2, Severity.ERROR)
     assert (p.code, p.column, p.letter, p.value) == ("D03", "referral_date",
                                                       letter_of(path, "referral_date"), value)
-    assert f"The year {value[-4:].lstrip('0')} cannot be right" in p.message
+    assert f"so the year {value[-4:].lstrip('0')} cannot be right" in p.message
+    assert "outside the audit's date window (1 January 2000 to 31 December 2099)" in p.message
     assert ok(v, path.name, 3)
 
 

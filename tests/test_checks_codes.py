@@ -371,8 +371,15 @@ def test_d02_no_such_day(tmp_path):
 @covers("D03")
 def test_d03_impossible_year(tmp_path):
     p = one(problems(tmp_path, "police.csv", csv_bytes([row(referral_date="14/10/1066")])), "D03")
-    assert p.message == ("The year 1066 cannot be right for this audit (the date was read as "
-                         "14/10/1066).")
+    assert p.message == ("The date was read as 14/10/1066, outside the audit's date window "
+                         "(1 January 2000 to 31 December 2099), so the year 1066 cannot be right.")
+
+
+@covers("D04")
+def test_d04_month_first(tmp_path):
+    p = one(problems(tmp_path, "police.csv", csv_bytes([row(referral_date="03/25/2026")])), "D04")
+    assert p.message.startswith("'03/25/2026' has 25 where the month belongs: it looks written "
+                                "month first (MM/DD/YYYY")
 
 
 @covers("C01")
@@ -660,7 +667,7 @@ def test_every_code_has_a_unit_test():
 
 
 def test_the_registry_holds_every_reading_and_validation_code():
-    assert len(REGISTRY) == 51
+    assert len(REGISTRY) == 52
     assert {c.code for c in CHECKS} == {c for c in REGISTRY if c.startswith("V")}
     assert all(REGISTRY[c.code] is c.definition for c in CHECKS)
     assert {d.severity for d in REGISTRY.values()} == {Severity.ERROR, Severity.NOTE}

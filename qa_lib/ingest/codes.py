@@ -113,9 +113,19 @@ D02 = define(
     message="'{value}' is not a real date (there is no such day).",
     fix="Correct the day or month; dates are read day first (DD/MM/YYYY).", fields=DATES)
 D03 = define(
-    "D03", Severity.ERROR, "A date whose year cannot be right (before 1900 or after 2100).",
-    message="The year {year} cannot be right for this audit (the date was read as {date}).",
-    fix="Check the year; enter dates as DD/MM/YYYY with a four-digit year.", fields=DATES)
+    "D03", Severity.ERROR,
+    "A date outside the audit's date window (1 January 2000 to 31 December 2099), such as a "
+    "number typed into a date cell.",
+    message="The date was read as {date}, outside the audit's date window (1 January 2000 to "
+            "31 December 2099), so the year {year} cannot be right.{why}",
+    fix="Check the date and its year; enter dates as DD/MM/YYYY with a four-digit year.",
+    fields=DATES)
+D04 = define(
+    "D04", Severity.ERROR, "A date written month first (MM/DD/YYYY).",
+    message="'{value}' has {second} where the month belongs: it looks written month first "
+            "(MM/DD/YYYY, as some American software writes dates), so it was not read.",
+    fix="Enter the date day first (DD/MM/YYYY), or export the return with UK dates.",
+    fields=DATES)
 C01 = define(
     "C01", Severity.ERROR, "A value that is not one of the column's choices (with a suggestion).",
     message="'{value}' is not one of the allowed values.{hint}", fix="Choose one of: {choices}.",

@@ -17,9 +17,13 @@ import numpy as np
 import pandas as pd
 
 from qa_lib.common.problems import Issue
-from qa_lib.ingest.codes import A01, A02, C01, C02, D01, D02, D03, G01, N10, N11, N12, N13, N14
+from qa_lib.ingest.codes import A01, A02, C01, C02, D01, D02, D03, D04, G01, N10, N11, N12, N13, N14
 
-YEARS = (1900, 2100)  # a date outside these years cannot be right for a case audit
+# The dates a case audit can hold: the children audited were born this century, and a
+# date after the audit date is refused by validation (V07). Outside this window a date is
+# an error (D03): most often a number typed into a date cell, which Excel reads as a day
+# of 1900 or 1905.
+DATE_WINDOW = (dt.date(2000, 1, 1), dt.date(2099, 12, 31))
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 ANSWER_VARIANTS = {
@@ -110,11 +114,24 @@ def parse_answer(v: object) -> tuple[str | None, Issue | None]:
 
 
 def parse_date(v: object) -> tuple[dt.date | None, Issue | None]:
-    """One date cell -> (date or None, issue). Text dates are read day first; a year before
-    1900 or after 2100 cannot be right for a case audit and is an error."""
+    """One date cell -> (date or None, issue). Text dates are read day first; a date
+    outside the audit's window (DATE_WINDOW) cannot be right and is an error, which is
+    how a number typed into a date cell (read by Excel as a day of 1900) is caught."""
     d, issue = _parse_date(v)
-    if d is not None and not YEARS[0] <= d.year <= YEARS[1]:
-        return None, D03.issue(year=d.year, date=f"{d.day:02d}/{d.month:02d}/{d.year:04d}")
+    if d is not None and not DATE_WINDOW[0] <= d <= DATE_WINDOW[1]:
+        typed = re.sub(r"\.0+$", "", show_value(v).strip())
+        number = isinstance(v, (int, float, np.number)) and not isinstance(v, bool) or bool(
+            re.fullmatch(r"\d+(\.0+)?", typed.strip()))
+        if number:
+            why = (f" The number {typed} was typed where a date belongs; Excel counts it as "
+                   "days from 1900.")
+        elif _EXCEL_EPOCH < d < _EXCEL_EPOCH + dt.timedelta(days=3000):  # a day number, as a date
+            why = (" A number typed into a date cell shows like this (Excel counts days from "
+                   "1900): was a number of days, or a year, typed here?")
+        else:
+            why = ""
+        return None, D03.issue(year=d.year, date=f"{d.day:02d}/{d.month:02d}/{d.year:04d}",
+                               why=why)
     return d, issue
 
 
@@ -146,8 +163,20 @@ def _parse_date(v: object) -> tuple[dt.date | None, Issue | None]:
         return d, None
     m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})", s)
     if m:
+        first, second = int(m.group(1)), int(m.group(2))
+        if second > 12 and _real_date(int(m.group(3)), first, second):  # 03/25/2026
+            return None, D04.issue(value=s, second=second)
         return None, D02.issue(value=s)
     return None, D01.issue(value=s)
+
+
+def _real_date(year: int, month: int, day: int) -> bool:
+    """Whether the day exists (a two-digit year taken as 20xx)."""
+    try:
+        dt.date(year + 2000 if year < 100 else year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def choice_parser(choices: tuple[str, ...]) -> Callable[[object], Parsed]:
