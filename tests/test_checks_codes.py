@@ -375,6 +375,21 @@ def test_d03_impossible_year(tmp_path):
                          "(1 January 2000 to 31 December 2099), so the year 1066 cannot be right.")
 
 
+@covers("N19")
+def test_n19_case_ref_read_in_one_form(tmp_path):
+    p = one(problems(tmp_path, "police.csv", csv_bytes([row(case_ref="hal\u20130001")])), "N19")
+    assert p.message.startswith("Case reference 'hal\u20130001' was read as 'HAL-0001'")
+
+
+@covers("V10")
+def test_v10_leading_zeros(tmp_path):
+    found = problems(tmp_path, "police.csv", csv_bytes([row(case_ref="000123"),
+                                                        row(case_ref="123", partner="Schools")]))
+    hits = [p for p in found if p.code == "V10"]
+    assert [p.value for p in hits] == ["000123", "123"]
+    assert hits[0].message.startswith("This reference and '123' differ only in leading zeros")
+
+
 @covers("D04")
 def test_d04_month_first(tmp_path):
     p = one(problems(tmp_path, "police.csv", csv_bytes([row(referral_date="03/25/2026")])), "D04")
@@ -667,7 +682,7 @@ def test_every_code_has_a_unit_test():
 
 
 def test_the_registry_holds_every_reading_and_validation_code():
-    assert len(REGISTRY) == 52
+    assert len(REGISTRY) == 54
     assert {c.code for c in CHECKS} == {c for c in REGISTRY if c.startswith("V")}
     assert all(REGISTRY[c.code] is c.definition for c in CHECKS)
     assert {d.severity for d in REGISTRY.values()} == {Severity.ERROR, Severity.NOTE}

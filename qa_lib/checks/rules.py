@@ -239,6 +239,28 @@ def duplicate_case_partner(t: pd.DataFrame, ctx: Context) -> Iterator[Failure]:
     yield Failure(mask & personal, "case_ref", msg, withhold_value=True)
 
 
+@check("V10", "Two case references differ only in leading zeros.",
+       "Write each child's reference exactly as agreed for the round, with its leading zeros, "
+       "in every return.", ["case_ref"])
+def case_ref_leading_zeros(t: pd.DataFrame, ctx: Context) -> Iterator[Failure]:
+    """No two references that differ only in leading zeros (123 and 000123: Excel drops the
+    zeros of a number), which would split one child into two cases."""
+    ref = t["case_ref"].astype("string")
+    key = ref.str.replace(r"(?<![0-9])0+(?=[0-9])", "", regex=True)
+    forms = pd.DataFrame({"ref": ref, "key": key}).dropna().groupby("key")["ref"].unique()
+    clashing = forms[forms.map(len) > 1]
+    mask = key.isin(clashing.index) & ref.notna()
+
+    def message(i: int) -> str:
+        others = [o for o in clashing[key[i]] if o != ref[i] and not identifier_kind(o)]
+        named = " and ".join(f"'{o}'" for o in others) or "another reference"
+        return (f"This reference and {named} differ only in leading zeros, so one child may "
+                "be split into two cases.")
+
+    yield Failure(mask, "case_ref", pd.Series({i: message(i) for i in t.index[mask]},
+                                              dtype=object))
+
+
 # --------------------------------------------------------------------------- runner
 
 

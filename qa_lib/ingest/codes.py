@@ -221,6 +221,13 @@ N17 = define(
     "N17", Severity.NOTE, "A link to a file was followed; the file it points to was read.",
     message="'{file}' is a link to '{target}'; the file it points to was read.",
     fix="No action needed; next time copy the return itself into the inputs folder.")
+N19 = define(
+    "N19", Severity.NOTE, "A case reference written differently (lower case, another dash, "
+    "spaces round a dash) was read in the one form used everywhere.",
+    message="Case reference '{value}' was read as '{ref}' (references are compared in capitals, "
+    "with '-' for any dash).",
+    fix="No action needed; next time write the reference as agreed for the round.",
+    fields=("case_ref",))
 N18 = define(
     "N18", Severity.NOTE,
     "A special file (pipe, socket, device) or a folder not for reading (a repeated link, the "

@@ -59,6 +59,7 @@ from qa_lib.ingest.values import (
     is_blank,
     multi_choice_parser,
     parse_answer,
+    parse_case_ref,
     parse_date,
     parse_text,
     show_value,
@@ -702,6 +703,8 @@ def _coerce(raw: pd.DataFrame, profile: Profile, letters, problems: list[Problem
             fn = multi_choice_parser(col.choices)
         elif col.type == "grade":
             fn = grade_parser(col.min or 1, col.max or 5)
+        elif col.key == "case_ref":
+            fn = parse_case_ref
         else:
             fn = parse_text
         parsed, issues = _by_unique(raw[col.key], fn)

@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import unicodedata
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 from qa_lib.common.problems import Issue
-from qa_lib.ingest.codes import A01, A02, C01, C02, D01, D02, D03, D04, G01, N10, N11, N12, N13, N14
+from qa_lib.ingest.codes import A01, A02, C01, C02, D01, D02, D03, D04, G01, N10, N11, N12, N13, N14, N19
 
 # The dates a case audit can hold: the children audited were born this century, and a
 # date after the audit date is refused by validation (V07). Outside this window a date is
@@ -236,6 +237,25 @@ def grade_parser(lo: int, hi: int) -> Callable[[object], Parsed]:
         return int(f), None
 
     return parse
+
+
+# Dashes people and word processors type for '-': hyphen, non-breaking hyphen, figure dash,
+# en and em dashes, horizontal bar, minus sign, small and full-width hyphen-minus.
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-")
+
+
+def parse_case_ref(v: object) -> Parsed:
+    """A case reference in the one form duplicates, the case view and cases apart compare:
+    full-width and look-alike characters folded (NFKC), any dash as '-', no spaces round a
+    dash, and capitals when it holds a digit (a reference, never a name, so the name checks
+    still see a name as written). A note when the value was written otherwise."""
+    text, _ = parse_text(v)
+    ref = re.sub(r"\s*-\s*", "-", unicodedata.normalize("NFKC", text).translate(_DASHES))
+    if any(ch.isdigit() for ch in ref):
+        ref = ref.upper()
+    if ref != text:
+        return ref, N19.issue(value=text, ref=ref)
+    return ref, None
 
 
 def parse_text(v: object) -> Parsed:
