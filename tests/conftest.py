@@ -16,6 +16,7 @@ import inspect
 import io
 import os
 import re
+import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -183,6 +184,15 @@ def write_return(folder: Path, profile: Profile, rows: list[dict], partner: str 
                 ws._cells.pop((cell.row, cell.column), None)
             cell._style, cell._value, cell.data_type = style, value, data_type
     return path
+
+
+def zip_bytes(members: dict[str, bytes | str]) -> bytes:
+    """A zip archive, in memory, of ``members`` (name -> content)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return buf.getvalue()
 
 
 def base_row(case_ref: str = "HAL-0001", partner: str = "Cheshire Police", **answers) -> dict:

@@ -23,7 +23,7 @@ from xml.sax.saxutils import escape
 import pytest
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from conftest import TODAY
+from conftest import TODAY, zip_bytes
 from qa_lib.checks.rules import (
     CHECKS,
     catalogue,
@@ -203,18 +203,9 @@ def test_f01_spreadsheet_in_another_format(tmp_path):
     assert p.message == ("'police.xlsb' is a spreadsheet saved as .xlsb, a format the toolkit does "
                          "not read.")
     assert (p.file, p.row) == ("police.xlsb", None)
-    xlsb = zipfile_bytes({"[Content_Types].xml": b"<Types/>", "xl/workbook.bin": b"\x00"})
+    xlsb = zip_bytes({"[Content_Types].xml": b"<Types/>", "xl/workbook.bin": b"\x00"})
     assert one(problems(tmp_path / "b", "police.xlsx", xlsb), "F01").message == (
         "'police.xlsx' is a spreadsheet saved as .xlsb, a format the toolkit does not read.")
-
-
-def zipfile_bytes(members: dict[str, bytes]) -> bytes:
-    """A zip (in memory) of ``members``."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for name, data in members.items():
-            z.writestr(name, data)
-    return buf.getvalue()
 
 
 @covers("F12")
@@ -222,14 +213,14 @@ def test_f12_document_that_is_not_a_spreadsheet(tmp_path):
     p = one(problems(tmp_path, "police.pdf", b"%PDF-1.7 the return printed"), "F12")
     assert p.message == "'police.pdf' is a PDF document, not a spreadsheet, so no return was read from it."
     assert p.fix.startswith("If it is a partner's return, ask for the completed audit workbook")
-    word = zipfile_bytes({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>"})
+    word = zip_bytes({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>"})
     p = one(problems(tmp_path / "b", "police.xlsx", word), "F12")
     assert "a Word document (.docx)" in p.message
 
 
 @covers("F13")
 def test_f13_zip_archive(tmp_path):
-    p = one(problems(tmp_path, "returns.zip", zipfile_bytes({"police.csv": csv_bytes([row()])})),
+    p = one(problems(tmp_path, "returns.zip", zip_bytes({"police.csv": csv_bytes([row()])})),
             "F13")
     assert p.message == ("'returns.zip' is a zip archive (holding 1 file: police.csv); archives are "
                          "not opened, so no return inside it was read.")

@@ -19,7 +19,7 @@ import pytest
 import xlwt
 from python_calamine import CalamineWorkbook
 
-from conftest import TODAY, base_row, build_round_data, page_text, validate_folder, write_return
+from conftest import TODAY, base_row, build_round_data, page_text, validate_folder, write_return, zip_bytes
 from qa_lib.checks.rules import validate
 from qa_lib.common.vocabulary import FileStatus, Severity
 from qa_lib.ingest.returns import Ingested, list_returns, read_returns
@@ -115,17 +115,9 @@ def ods_return(profile: Profile, partner: str = "Health Visiting") -> bytes:
     return buf.getvalue()
 
 
-def zipped(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for name, data in members.items():
-            z.writestr(name, data)
-    return buf.getvalue()
-
-
 def docx() -> bytes:
     """A Word document: a zip of the Office format, but with word/document.xml."""
-    return zipped({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"})
+    return zip_bytes({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"})
 
 
 def word_doc() -> bytes:
@@ -261,9 +253,9 @@ REFUSED_CASES = [  # (name, bytes, code): could be a partner's return, so an err
     ("return.doc", word_doc(), "F12"),
     ("scan.png", b"\x89PNG\r\n\x1a\n" + bytes(64), "F12"),
     ("photo.JPG", b"\xff\xd8\xff\xe0" + bytes(64), "F12"),
-    ("police.xlsb", zipped({"[Content_Types].xml": b"<Types/>", "xl/workbook.bin": b"\x00"}), "F01"),
-    ("returns.zip", zipped({"police.xlsx": b"PK", "notes/readme.txt": b"hi"}), "F13"),
-    ("police.xlsx.zip", zipped({"police.xlsx": b"PK"}), "F13"),
+    ("police.xlsb", zip_bytes({"[Content_Types].xml": b"<Types/>", "xl/workbook.bin": b"\x00"}), "F01"),
+    ("returns.zip", zip_bytes({"police.xlsx": b"PK", "notes/readme.txt": b"hi"}), "F13"),
+    ("police.xlsx.zip", zip_bytes({"police.xlsx": b"PK"}), "F13"),
     ("notes.txt", b"Chased Housing twice; no reply yet.\r\n", "F06"),
     ("readme", b"Returns for round 7", "F06"),
     ("data.bin", bytes(range(256)) * 4, "F04"),
@@ -285,7 +277,7 @@ def test_a_file_that_is_not_a_readable_return_is_refused_naming_it(tmp_path, hal
 
 def test_a_zip_archive_names_what_it_holds(tmp_path, halton):
     folder = tmp_path / "in"
-    put(folder, "round7.zip", zipped({"police.xlsx": xlsx_return(tmp_path, halton),
+    put(folder, "round7.zip", zip_bytes({"police.xlsx": xlsx_return(tmp_path, halton),
                                       "__MACOSX/._police.xlsx": b"x"}))
     [p] = validate_folder(folder, halton).problems
     assert p.code == "F13" and p.file == "round7.zip"

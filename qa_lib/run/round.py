@@ -130,8 +130,8 @@ def check(opts: RoundOptions, tmp: Path, timer: Timer, progress: Callable[[str],
 
 def refuse(opts: RoundOptions, tmp: Path, checked: Checked, timer: Timer, started: str
            ) -> RoundResult:
-    """A round with errors and no ``allow_partial``: the validation report and manifest go to
-    ``<round>.refused-<stamp>``; nothing is scored."""
+    """A round with errors and no ``allow_partial``, or with no row that can be scored: the
+    validation report and manifest go to ``<round>.refused-<stamp>``; nothing is scored."""
     ing = checked.ingested
     write_manifest(tmp / "manifest.json", build_manifest(
         round_id=opts.round_id, profile=opts.profile, files=ing.files,
@@ -191,8 +191,8 @@ def store(opts: RoundOptions, tmp: Path, checked: Checked, scored: pd.DataFrame,
         return load_round(tmp)
 
 
-def render_reports(opts: RoundOptions, tmp: Path, checked: Checked, scored: pd.DataFrame, data: RoundData,
-           timer: Timer, progress: Callable[[str], None]) -> RoundResult:
+def render_reports(opts: RoundOptions, tmp: Path, checked: Checked, scored: pd.DataFrame,
+                   data: RoundData, timer: Timer, progress: Callable[[str], None]) -> RoundResult:
     """Step 4: run the report notebooks and render their pages, writing scored.csv and
     summary.xlsx meanwhile; then the round's index page."""
     profile, v = opts.profile, checked.validated
@@ -212,8 +212,8 @@ def render_reports(opts: RoundOptions, tmp: Path, checked: Checked, scored: pd.D
                                                    lineterminator="\n")
             write_summary(tmp / "summary.xlsx", summary_views(data, opts.publish), profile, method)
 
-    partners = [p for p in agg.partners_in_round(scored, v.excluded, profile)
-                if p in set(scored["partner"])]
+    with_rows = set(scored["partner"])
+    partners = [p for p in agg.partners_in_round(scored, v.excluded, profile) if p in with_rows]
     result.partners = partners
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tables") as side:
         tables = side.submit(write_tables)
