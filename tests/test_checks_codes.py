@@ -366,6 +366,36 @@ def test_d03_impossible_year(tmp_path):
                          "(1 January 2000 to 31 December 2099), so the year 1066 cannot be right.")
 
 
+def _instructions(version: str, questions: dict[str, str]) -> str:
+    """An Instructions sheet as the tool writes it: its stamp and the key/question list."""
+    q = {c.key: c.question for c in HALTON.columns} | questions
+    return sheet([[f"Audit tool for: any partner agency   (profile 'halton', version {version}, "
+                   "generated 01/09/2026)"], ["Column key", "Section", "Question"]]
+                 + [[k, "", text] for k, text in q.items()])
+
+
+@covers("F15")
+def test_f15_tool_whose_scored_question_changed(tmp_path):
+    data = xlsx({"Instructions": _instructions("0.9.0", {"TU1": "A home conditions tool was used"}),
+                 "Audit": sheet(audit_rows([row(TU1="Yes")]))})
+    p = one(problems(tmp_path, "police.xlsx", data), "F15")
+    assert p.message.startswith("This return was made with version 0.9.0 of the audit tool, but "
+                                "this round uses the 'halton' profile, version 1.0.0, and 1 scored "
+                                "question changed: TU1 asked 'A home conditions tool was used' "
+                                "and now asks 'A neglect assessment framework tool")
+
+
+@covers("N20")
+def test_n20_tool_of_another_version_with_the_same_questions(tmp_path):
+    tu2, tu3 = HALTON.criteria["TU2"].question, HALTON.criteria["TU3"].question
+    data = xlsx({"Instructions": _instructions("0.9.0", {"TU2": tu3, "TU3": tu2}),
+                 "Audit": sheet(audit_rows([row(TU2="Yes", TU3="Partly")]))})
+    found = problems(tmp_path, "police.xlsx", data)
+    p = one(found, "N20")
+    assert p.message.endswith("Its columns were matched by question: read as this version's "
+                              "keys: TU2 as TU3, TU3 as TU2.")
+
+
 @covers("N19")
 def test_n19_case_ref_read_in_one_form(tmp_path):
     p = one(problems(tmp_path, "police.csv", csv_bytes([row(case_ref="hal\u20130001")])), "N19")
@@ -673,7 +703,7 @@ def test_every_code_has_a_unit_test():
 
 
 def test_the_registry_holds_every_reading_and_validation_code():
-    assert len(REGISTRY) == 54
+    assert len(REGISTRY) == 56
     assert {c.code for c in CHECKS} == {c for c in REGISTRY if c.startswith("V")}
     assert all(REGISTRY[c.code] is c.definition for c in CHECKS)
     assert {d.severity for d in REGISTRY.values()} == {Severity.ERROR, Severity.NOTE}

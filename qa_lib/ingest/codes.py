@@ -94,6 +94,14 @@ F14 = define(
     "F14", Severity.ERROR, "A link (shortcut) to a file that does not exist.",
     message="'{file}' is a link to '{target}', which does not exist, so nothing was read from it.",
     fix="Copy the return itself (not a link to it) into the inputs folder and run the round again.")
+F15 = define(
+    "F15", Severity.ERROR, "A return made with another version of the audit tool whose scored "
+    "questions changed.",
+    message="This return was made with {made}, but this round uses the '{profile}' profile, "
+    "version {version}, and {count} scored {questions} changed: {changed}. Its answers would be "
+    "scored against the wrong questions, so the file was not read.",
+    fix="Ask the partner to copy their answers into this round's audit tool (qa-audit template), "
+    "checking each answer against the question now above it, and send it again.", fields=HEADER)
 
 # --------------------------------------------------------------------------- cells unreadable
 
@@ -228,6 +236,12 @@ N19 = define(
     "with '-' for any dash).",
     fix="No action needed; next time write the reference as agreed for the round.",
     fields=("case_ref",))
+N20 = define(
+    "N20", Severity.NOTE, "A return made with another version of the audit tool, its scored "
+    "questions unchanged, was read by question.",
+    message="This return was made with {made}; this round uses the '{profile}' profile, version "
+    "{version}. Its columns were matched by question: {what}",
+    fix="No action needed; next time use this round's audit tool.", fields=HEADER)
 N18 = define(
     "N18", Severity.NOTE,
     "A special file (pipe, socket, device) or a folder not for reading (a repeated link, the "

@@ -51,6 +51,7 @@ from qa_lib.ingest.codes import (
     N17,
     N18,
 )
+from qa_lib.ingest.tool_version import check_tool
 from qa_lib.ingest.values import (
     Parsed,
     Unreadable,
@@ -294,13 +295,15 @@ def _read_one(path: Path, data: bytes, profile: Profile, aliases: dict[str, str]
     name = path.as_posix()
     file_notes: list[Issue] = []
     book = Book(path, data, file_notes)
+    tool = check_tool(book, profile)  # refuses a tool whose scored questions changed (F15)
+    file_notes.extend(tool.notes)
     sheet, grid, hpos = _pick_sheet(book, aliases, file_notes)
     shown_sheet = None if sheet == "(csv)" else sheet
     for issue in file_notes:
         problems.append(issue.problem(file=name, sheet=shown_sheet))
     raw = grid.raw
     hrow = int(raw.index[hpos])  # Excel row of the header, less one
-    mapping, unknown = _map_header(raw.iloc[hpos].tolist(), aliases, sheet)
+    mapping, unknown = _map_header(raw.iloc[hpos].tolist(), aliases, sheet, tool.renames)
     letters[name] = {k: get_column_letter(j + 1) for k, j in mapping.items()}
     _refuse_missing_columns(profile, mapping, unknown, hrow, sheet)
 
@@ -337,17 +340,25 @@ def _read_one(path: Path, data: bytes, profile: Profile, aliases: dict[str, str]
     return frame.reset_index(drop=True), sheet, hrow + 1
 
 
-def _map_header(header: list, aliases: dict[str, str], sheet: str
+def _map_header(header: list, aliases: dict[str, str], sheet: str,
+                renames: dict[str, str | None] | None = None
                 ) -> tuple[dict[str, int], list[tuple[int, str]]]:
     """Column key -> position for the header cells that name a key (or its question), and
-    the other headed columns; a key headed twice refuses the file (F08)."""
+    the other headed columns; a key headed twice refuses the file (F08). ``renames`` are the
+    keys of an earlier tool read as this round's (None: a column not read at all)."""
     mapping: dict[str, int] = {}
     unknown: list[tuple[int, str]] = []
+    moved = {normalise_header(k): v for k, v in (renames or {}).items()}
     for j, cell in enumerate(header):
         norm = normalise_header(cell)
         if not norm:
             continue
-        key = aliases.get(norm)
+        if norm in moved:
+            key = moved[norm]
+            if key is None:
+                continue  # a question no longer asked (said in N20)
+        else:
+            key = aliases.get(norm)
         if key is None:
             unknown.append((j, show_value(cell)))
         elif key in mapping:
