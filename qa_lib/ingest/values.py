@@ -53,6 +53,45 @@ _TYPOGRAPHIC = str.maketrans({
 })
 
 
+# Letters of other scripts that look like Latin ones (Cyrillic and Greek, as keyboards
+# switched to another language or text pasted from elsewhere give them), and dashes.
+_LOOKALIKE_LETTERS = {
+    "а": "a", "в": "B", "е": "e", "ё": "e", "і": "i", "ј": "j", "о": "o", "р": "p", "с": "c",
+    "у": "y", "х": "x", "ѕ": "s", "һ": "h", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ү": "y",
+    "А": "A", "В": "B", "Е": "E", "Ё": "E", "І": "I", "Ј": "J", "К": "K", "М": "M", "Н": "H",
+    "О": "O", "Р": "P", "С": "C", "Т": "T", "Х": "X", "Ѕ": "S", "Ү": "Y", "Ԁ": "D", "Ԛ": "Q",
+    "Ԝ": "W", "У": "Y", "α": "a", "ο": "o", "ρ": "p", "ν": "v", "υ": "u", "ι": "i", "κ": "k",
+    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N",
+    "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+}
+_LOOKALIKES = str.maketrans(_LOOKALIKE_LETTERS)
+_DASH_CHARS = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+
+
+def lookalikes(text: str) -> list[str]:
+    """Each look-alike character in ``text`` named, with what it stands in for:
+    "'е' (Cyrillic small letter ie) in place of 'e'"."""
+    out = []
+    for ch in dict.fromkeys(text):
+        plain = _LOOKALIKE_LETTERS.get(ch) or ("-" if ch in _DASH_CHARS else None)
+        if plain is not None:
+            name = unicodedata.name(ch, "a look-alike character").lower()
+            for script in ("Cyrillic", "Greek", "Latin"):
+                name = name.replace(script.lower(), script)
+            out.append(f"'{ch}' ({name}) in place of '{plain}'")
+    return out
+
+
+def _naming_lookalikes(issue: Issue, raw: str) -> Issue:
+    """The issue with any look-alike characters of ``raw`` named in its message."""
+    found = lookalikes(raw)
+    if not found:
+        return issue
+    which = "a look-alike character" if len(found) == 1 else "look-alike characters"
+    return Issue(issue.definition, f"{issue.message} It holds {which}: {'; '.join(found)}.",
+                 issue.fix)
+
+
 Parsed = tuple[object, Issue | None]  # what every parser returns
 
 
@@ -94,7 +133,7 @@ def show_value(v: object) -> str:
 
 
 def _fold(s: str) -> str:
-    return re.sub(r"\s+", " ", s.translate(_TYPOGRAPHIC).strip()).lower()
+    return re.sub(r"\s+", " ", s.translate(_TYPOGRAPHIC).translate(_LOOKALIKES).strip()).lower()
 
 
 def parse_answer(v: object) -> tuple[str | None, Issue | None]:
@@ -110,8 +149,8 @@ def parse_answer(v: object) -> tuple[str | None, Issue | None]:
         return s, None
     canon = ANSWER_VARIANTS.get(_fold(s)) or ANSWER_VARIANTS.get(_fold(s).replace(" ", ""))
     if canon:
-        return canon, N10.issue(value=s, answer=canon)
-    return None, A02.issue(value=s)
+        return canon, _naming_lookalikes(N10.issue(value=s, answer=canon), s)
+    return None, _naming_lookalikes(A02.issue(value=s), s)
 
 
 def parse_date(v: object) -> tuple[dt.date | None, Issue | None]:
@@ -195,10 +234,10 @@ def choice_parser(choices: tuple[str, ...]) -> Callable[[object], Parsed]:
             return s, None
         c = folded.get(_fold(s))
         if c:
-            return c, N14.issue(value=s, choice=c)
+            return c, _naming_lookalikes(N14.issue(value=s, choice=c), s)
         near = difflib.get_close_matches(_fold(s), list(folded), n=1, cutoff=0.75)
         hint = f" Did you mean '{folded[near[0]]}'?" if near else ""
-        return None, C01.issue(value=s, hint=hint, choices="; ".join(choices))
+        return None, _naming_lookalikes(C01.issue(value=s, hint=hint, choices="; ".join(choices)), s)
 
     return parse
 
@@ -241,7 +280,7 @@ def grade_parser(lo: int, hi: int) -> Callable[[object], Parsed]:
 
 # Dashes people and word processors type for '-': hyphen, non-breaking hyphen, figure dash,
 # en and em dashes, horizontal bar, minus sign, small and full-width hyphen-minus.
-_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-")
+_DASHES = dict.fromkeys(map(ord, _DASH_CHARS), "-")
 
 
 def parse_case_ref(v: object) -> Parsed:
@@ -252,9 +291,9 @@ def parse_case_ref(v: object) -> Parsed:
     text, _ = parse_text(v)
     ref = re.sub(r"\s*-\s*", "-", unicodedata.normalize("NFKC", text).translate(_DASHES))
     if any(ch.isdigit() for ch in ref):
-        ref = ref.upper()
+        ref = ref.translate(_LOOKALIKES).upper()
     if ref != text:
-        return ref, N19.issue(value=text, ref=ref)
+        return ref, _naming_lookalikes(N19.issue(value=text, ref=ref), text)
     return ref, None
 
 
