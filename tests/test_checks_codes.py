@@ -396,6 +396,28 @@ def test_n20_tool_of_another_version_with_the_same_questions(tmp_path):
                               "keys: TU2 as TU3, TU3 as TU2.")
 
 
+@covers("N21")
+def test_n21_one_partner_in_two_files(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "police.csv").write_bytes(csv_bytes([row(), row(case_ref="HAL-0002")]))
+    (folder / "police (1).csv").write_bytes(csv_bytes([row(case_ref="HAL-0003")]))
+    found = validate(read_returns(folder, HALTON), HALTON, TODAY).problems
+    notes = [p for p in found if p.code == "N21"]
+    assert [p.file for p in notes] == ["police (1).csv", "police.csv"]
+    assert notes[0].message.startswith("Cheshire Police's rows come from 2 files: "
+                                       "'police (1).csv' (1 row); 'police.csv' (2 rows).")
+
+
+@covers("N22")
+def test_n22_rows_holding_only_the_partner_name(tmp_path):
+    filler = [{"partner": "Cheshire Police"} for _ in range(5)]
+    p = one(problems(tmp_path, "police.csv", csv_bytes([row()] + filler)), "N22")
+    assert (p.row, p.column) == (3, "partner")
+    assert p.message == ("Rows 3 to 7 hold only the partner's name, with no case reference or "
+                         "answer; these 5 rows were read as empty and skipped.")
+
+
 @covers("N19")
 def test_n19_case_ref_read_in_one_form(tmp_path):
     p = one(problems(tmp_path, "police.csv", csv_bytes([row(case_ref="hal\u20130001")])), "N19")
@@ -703,7 +725,7 @@ def test_every_code_has_a_unit_test():
 
 
 def test_the_registry_holds_every_reading_and_validation_code():
-    assert len(REGISTRY) == 56
+    assert len(REGISTRY) == 58
     assert {c.code for c in CHECKS} == {c for c in REGISTRY if c.startswith("V")}
     assert all(REGISTRY[c.code] is c.definition for c in CHECKS)
     assert {d.severity for d in REGISTRY.values()} == {Severity.ERROR, Severity.NOTE}

@@ -222,8 +222,14 @@ def duplicate_case_partner(t: pd.DataFrame, ctx: Context) -> Iterator[Failure]:
     mask = pd.Series(False, index=t.index)
     mask[keyed.index[dup]] = True
     where = t.loc[mask, ["_file", "_row", "case_ref", "partner"]]
-    rows = where.groupby(["case_ref", "partner"])["_row"].apply(
-        lambda s: ", ".join(str(r) for r in s))
+
+    def placed(group: pd.DataFrame) -> str:
+        if group["_file"].nunique() == 1:
+            return "rows " + ", ".join(str(r) for r in group["_row"])
+        return ", ".join(f"row {r} of '{f}'" for f, r in zip(group["_file"], group["_row"],
+                                                              strict=True))
+
+    rows = {key: placed(g) for key, g in where.groupby(["case_ref", "partner"])}
     messages: dict[object, str] = {}
     withheld: list[object] = []
     for i, case, partner in zip(where.index, where["case_ref"], where["partner"], strict=True):
@@ -232,7 +238,7 @@ def duplicate_case_partner(t: pd.DataFrame, ctx: Context) -> Iterator[Failure]:
             shown = "[withheld]"
             withheld.append(i)
         messages[i] = (f"Case {shown} appears more than once for {partner} "
-                       f"(rows {rows[(case, partner)]}).")
+                       f"({rows[(case, partner)]}).")
     msg = pd.Series(messages, dtype=object).reindex(t.index)
     personal = pd.Series(t.index.isin(withheld), index=t.index)
     yield Failure(mask & ~personal, "case_ref", msg)
@@ -301,6 +307,35 @@ def _run_check(c: Check, t: pd.DataFrame, ctx: Context, ing: Ingested) -> list[P
     return out
 
 
+def _set_aside_problems(ing: Ingested, profile: Profile, today: dt.date) -> list[Problem]:
+    """The checks run over the rows of files refused for their header (a required column
+    missing), so the partner can fix everything at once; problems about the missing columns
+    themselves are left out (the refusal names them). These rows are never scored."""
+    t = ing.set_aside
+    if t is None or t.empty:
+        return []
+    ctx = Context(profile=profile, today=today, unreadable=ing.set_aside_unreadable)
+    out: list[Problem] = []
+    for c in CHECKS:
+        out.extend(p for p in _checked(c, t, ctx, ing)
+                   if p.column not in ing.missing.get(p.file, set()))
+    return out
+
+
+def _checked(c: Check, t: pd.DataFrame, ctx: Context, ing: Ingested) -> list[Problem]:
+    """One check's problems; a check that crashes is an error that stops the round, whatever
+    the check's own severity: it is never counted as passed."""
+    try:
+        return _run_check(c, t, ctx, ing)
+    except Exception as exc:
+        crash = c.definition.problem(
+            file="(all files)", message=f"The check '{c.definition.title}' could not run "
+            f"({type(exc).__name__}: {exc}); the round cannot be trusted until it runs.",
+            fix="Report this to the toolkit's maintainers with the validation report.",
+            value=traceback.format_exc(limit=1).strip()[-200:])
+        return [replace(crash, severity=Severity.ERROR)]
+
+
 def validate(ing: Ingested, profile: Profile, today: dt.date | None = None) -> Validated:
     """Run every check over the table read by :func:`qa_lib.ingest.returns.read_returns`."""
     today = today or dt.date.today()
@@ -308,16 +343,8 @@ def validate(ing: Ingested, profile: Profile, today: dt.date | None = None) -> V
     ctx = Context(profile=profile, today=today, unreadable=ing.unreadable)
     problems = list(ing.problems)
     for c in CHECKS:
-        try:
-            problems.extend(_run_check(c, t, ctx, ing))
-        except Exception as exc:  # a crashed check must never count as passed
-            crash = c.definition.problem(
-                file="(all files)", message=f"The check '{c.definition.title}' could not run "
-                f"({type(exc).__name__}: {exc}); the round cannot be trusted until it runs.",
-                fix="Report this to the toolkit's maintainers with the validation report.",
-                value=traceback.format_exc(limit=1).strip()[-200:])
-            # whatever the check's own severity, a check that did not run stops the round
-            problems.append(replace(crash, severity=Severity.ERROR))
+        problems.extend(_checked(c, t, ctx, ing))
+    problems.extend(_set_aside_problems(ing, profile, today))
     for p in problems:  # personal data never reaches the validation report
         if not p.value or p.column not in PERSONAL_COLUMNS or p.value == "[withheld]":
             continue

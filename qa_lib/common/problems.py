@@ -204,3 +204,36 @@ def problems_frame(problems: list[Problem]) -> pd.DataFrame:
         ["file", "_s", "row", "letter", "code"], na_position="first", kind="stable"
     )
     return df.drop(columns="_s").reset_index(drop=True)
+
+
+def row_ranges(rows: list[int]) -> str:
+    """Spreadsheet rows as a reader writes them: '4', '2 to 11', '3, 5 and 9 to 12'."""
+    runs: list[tuple[int, int]] = []
+    for r in sorted(set(rows)):
+        if runs and r == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], r)
+        else:
+            runs.append((r, r))
+    parts = [str(a) if a == b else f"{a} to {b}" for a, b in runs]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+GROUP_KEY = ["severity", "code", "partner", "file", "sheet", "column", "letter", "value",
+             "message", "fix"]
+
+
+def grouped_problems(df: pd.DataFrame) -> pd.DataFrame:
+    """A problems table (:func:`problems_frame`) with each problem repeated on several rows
+    of one file (same code, column, value and message) as one row: ``row`` becomes text
+    ('2 to 11', '3, 5 and 9 to 12') and ``count`` says how many cells it stands for. So a
+    value drag-filled down 500 rows is one line of the report, not 500."""
+    if df.empty:
+        return df.assign(count=pd.Series(dtype="int64"))
+    key = df[GROUP_KEY].astype("string").fillna("\x00")  # a missing value groups with missing
+    groups = key.groupby(GROUP_KEY, sort=False, dropna=False).ngroup()
+    out = df.assign(_g=groups.to_numpy())
+    first = out.drop_duplicates("_g").set_index("_g")
+    rows = out.groupby("_g")["row"].agg(lambda s: [int(r) for r in s.dropna()])
+    first["count"] = out.groupby("_g").size()
+    first["row"] = [row_ranges(r) if len(r) > 1 else (r[0] if r else None) for r in rows]
+    return first.reset_index(drop=True)

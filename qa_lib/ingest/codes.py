@@ -242,6 +242,19 @@ N20 = define(
     message="This return was made with {made}; this round uses the '{profile}' profile, version "
     "{version}. Its columns were matched by question: {what}",
     fix="No action needed; next time use this round's audit tool.", fields=HEADER)
+N21 = define(
+    "N21", Severity.NOTE, "One partner's rows come from more than one file.",
+    message="{who}'s rows come from {count} files: {files}. All were read; if one is a "
+    "corrected copy of another, its cases are counted twice.",
+    fix="If one file replaces another, move the older one out of the inputs folder and run the "
+    "round again.", fields=("partner",))
+N22 = define(
+    "N22", Severity.NOTE, "Rows holding only what was filled down every row (the partner's "
+    "name, the audit date) and no case were skipped.",
+    message="{rows} {hold} only {what}, with no case reference or answer; {them} read as "
+    "empty and skipped.",
+    fix="No action needed if no case is missing; next time fill in only the rows of the cases "
+    "audited.", fields=("partner", "audit_date"))
 N18 = define(
     "N18", Severity.NOTE,
     "A special file (pipe, socket, device) or a folder not for reading (a repeated link, the "

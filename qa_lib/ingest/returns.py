@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from qa_lib.common.problems import FileRefused, Issue, Problem, ProblemCode
+from qa_lib.common.problems import FileRefused, Issue, Problem, ProblemCode, row_ranges
 from qa_lib.common.vocabulary import FileStatus, Severity
 from qa_lib.ingest.codes import (
     F04,
@@ -50,6 +50,8 @@ from qa_lib.ingest.codes import (
     N16,
     N17,
     N18,
+    N21,
+    N22,
 )
 from qa_lib.ingest.tool_version import check_tool
 from qa_lib.ingest.values import (
@@ -73,11 +75,21 @@ from qa_lib.ingest.workbook import (
     Grid,
     blank_rows,
 )
+from qa_lib.profile.audit_tool import heading_note, question_text
 from qa_lib.profile.schema import Profile
 
 RETURN_SUFFIXES = WORKBOOK_SUFFIXES | TEXT_SUFFIXES  # names a return is expected to have (others get N15)
 HEADER_SEARCH_ROWS = 50
 META = ["_file", "_sheet", "_row"]
+
+
+class SetAside(Exception):
+    """A file refused for its header (a required column missing) whose rows could still be
+    read: they are checked, so the partner gets every problem at once, but never scored."""
+
+    def __init__(self, refusal: FileRefused, rows: pd.DataFrame, missing: set[str]):
+        super().__init__(refusal, rows, missing)
+        self.refusal, self.rows, self.missing = refusal, rows, missing
 
 
 @dataclass
@@ -103,6 +115,9 @@ class Ingested:
     files: list[SourceFile]
     letters: dict[str, dict[str, str]] = field(default_factory=dict)
     unreadable: set[tuple[int, str]] = field(default_factory=set)  # (table index, key) with errors
+    set_aside: pd.DataFrame | None = None  # typed rows of files refused for their header
+    set_aside_unreadable: set[tuple[int, str]] = field(default_factory=set)
+    missing: dict[str, set[str]] = field(default_factory=dict)  # set-aside file -> keys missing
 
     def letter(self, file: str, key: str) -> str | None:
         return self.letters.get(file, {}).get(key)
@@ -123,10 +138,14 @@ def normalise_header(value: object) -> str:
 
 
 def _header_aliases(profile: Profile) -> dict[str, str]:
+    """Every heading a column may carry, normalised: its key, its question, the question as
+    the tool prints it (with its choices) and the tool's note on the heading."""
     aliases = {}
     for col in profile.columns:
+        for form in (col.question, question_text(col), heading_note(col)):
+            aliases.setdefault(normalise_header(form), col.key)
+    for col in profile.columns:  # a key always means its own column
         aliases[normalise_header(col.key)] = col.key
-        aliases[normalise_header(col.question)] = col.key
     return aliases
 
 
@@ -305,7 +324,11 @@ def _read_one(path: Path, data: bytes, profile: Profile, aliases: dict[str, str]
     hrow = int(raw.index[hpos])  # Excel row of the header, less one
     mapping, unknown = _map_header(raw.iloc[hpos].tolist(), aliases, sheet, tool.renames)
     letters[name] = {k: get_column_letter(j + 1) for k, j in mapping.items()}
-    _refuse_missing_columns(profile, mapping, unknown, hrow, sheet)
+    try:
+        _refuse_missing_columns(profile, mapping, unknown, hrow, sheet)
+        refusal = None
+    except FileRefused as r:  # refused, but its rows are still read and checked (set aside)
+        refusal = r
 
     def note(definition: ProblemCode, *, row: int | None = None, key: str | None = None,
              value: object = None, message: str | None = None, fix: str | None = None,
@@ -335,8 +358,12 @@ def _read_one(path: Path, data: bytes, profile: Profile, aliases: dict[str, str]
         _fill_merges(body, grid, hrow, mapping, note)
     body = _skip_repeated_headers(body, mapping, aliases, hrow, shown_sheet, note)
     frame = _case_rows(body, mapping, profile, name, sheet)
+    frame = _skip_filled_down(frame, profile, note)
     for r in sorted(grid.hidden_rows & set(frame["_row"].tolist())):
         note(N05, row=r)
+    if refusal is not None:
+        raise SetAside(refusal, frame.reset_index(drop=True),
+                       {c.key for c in profile.columns if c.key not in mapping})
     return frame.reset_index(drop=True), sheet, hrow + 1
 
 
@@ -371,24 +398,66 @@ def _map_header(header: list, aliases: dict[str, str], sheet: str,
 
 def _refuse_missing_columns(profile: Profile, mapping: dict[str, int],
                             unknown: list[tuple[int, str]], hrow: int, sheet: str) -> None:
-    """Refuse the file (F07) when a required column is missing, suggesting the headed
-    column that nearly matches each one."""
-    missing = [c for c in profile.columns if c.in_header and c.key not in mapping]
+    """Refuse the file (F07) when a required column is missing, naming for each one the
+    heading that now stands where it was (its key with words added, the heading in its
+    place in the tool, or a near miss of its key or question); when most are missing, say
+    the return may be for another profile."""
+    required = [c for c in profile.columns if c.in_header]
+    missing = [c for c in required if c.key not in mapping]
     if not missing:
         return
-    unknown_names = {normalise_header(u): (j, u) for j, u in unknown}
     msgs = []
+    taken: set[int] = set()
     for c in missing:
-        near = difflib.get_close_matches(normalise_header(c.key), list(unknown_names), n=1,
-                                         cutoff=0.6)
-        hint = ""
-        if near:
-            j, u = unknown_names[near[0]]
-            hint = f" (column {get_column_letter(j + 1)} is headed '{u}': did you mean '{c.key}'?)"
-        msgs.append(f"'{c.key}'{hint}")
-    raise F07.refuse(columns="columns" if len(msgs) > 1 else "column", header_row=hrow + 1,
-                     missing="; ".join(msgs), sheet=sheet,
+        found = _in_its_place(profile, c.key, mapping, unknown, taken)
+        if found is not None:
+            taken.add(found[0])
+        msgs.append(f"'{c.key}' {found[1]}" if found else f"'{c.key}'")
+    message = None
+    if len(missing) * 2 > len(required):
+        message = (f"Most of the audit columns are missing from the header row (row {hrow + 1}): "
+                   f"{len(missing)} of {len(required)}, so this may be a return for another "
+                   f"profile or another form, not this round's '{profile.name}' audit tool. "
+                   f"Missing: {', '.join(c.key for c in missing)}.")
+    raise F07.refuse(message, columns="columns" if len(msgs) > 1 else "column",
+                     header_row=hrow + 1, missing="; ".join(msgs), sheet=sheet,
                      column=", ".join(c.key for c in missing))
+
+
+QUESTION_NEAR = 0.8  # a heading this close to a column's question is taken for it
+
+
+def _in_its_place(profile: Profile, key: str, mapping: dict[str, int],
+                  unknown: list[tuple[int, str]], taken: set[int]) -> tuple[int, str] | None:
+    """The unknown heading most likely to stand for the missing column ``key`` and how to
+    say so: (its position, '(column J is headed ...)') or None. Tried in turn: the key with
+    words added ('LE2 child's story'), a near miss of the key ('TU_3'), the question
+    reworded, and the heading in the key's place in the tool between columns still there."""
+    free = [(j, u) for j, u in unknown if j not in taken]
+    nkey = normalise_header(key)
+    for j, u in free:
+        if re.match(re.escape(nkey) + r"(?![a-z0-9])", normalise_header(u)):
+            return j, f"(column {get_column_letter(j + 1)} is headed '{u}': rename it '{key}')"
+    near = difflib.get_close_matches(nkey, [normalise_header(u) for _, u in free], n=1,
+                                     cutoff=0.6)
+    for j, u in free:
+        if near and normalise_header(u) == near[0]:
+            return j, (f"(column {get_column_letter(j + 1)} is headed '{u}': did you mean "
+                       f"'{key}'?)")
+    question = normalise_header(profile.column_map[key].question)
+    for j, u in free:
+        if difflib.SequenceMatcher(None, normalise_header(u), question).ratio() >= QUESTION_NEAR:
+            return j, (f"(column {get_column_letter(j + 1)} is headed '{u}', which looks like "
+                       f"its question reworded: head it '{key}')")
+    keys = [c.key for c in profile.columns]
+    i = keys.index(key)
+    before = mapping.get(keys[i - 1]) if i > 0 else None
+    after = mapping.get(keys[i + 1]) if i + 1 < len(keys) else None
+    for j, u in free:
+        if (before is not None and j == before + 1) or (after is not None and j == after - 1):
+            return j, (f"(column {get_column_letter(j + 1)}, where the tool has '{key}', is "
+                       f"headed '{u}')")
+    return None
 
 
 def _skip_repeated_headers(body: pd.DataFrame, mapping: dict[str, int], aliases: dict[str, str],
@@ -430,6 +499,33 @@ def _case_rows(body: pd.DataFrame, mapping: dict[str, int], profile: Profile, na
     frame.insert(0, "_sheet", sheet)
     frame.insert(0, "_file", name)
     return frame
+
+
+FILLED_DOWN = ("partner", "auditor_role", "audit_date")  # what a partner drags down every row
+
+
+def _skip_filled_down(frame: pd.DataFrame, profile: Profile, note: Callable[..., None]
+                      ) -> pd.DataFrame:
+    """Drop rows holding only what a partner fills down every row (the partner's name, the
+    auditor's role, the audit date) and no case reference or answer, with one note (N22) for
+    them all: a name drag-filled down 500 rows is not 500 cases with errors."""
+    content = [c.key for c in profile.columns if c.key not in FILLED_DOWN]
+    if frame.empty or not content:
+        return frame
+    empty = blank_rows(frame[content])
+    if not empty.any():
+        return frame
+    rows = frame["_row"].to_numpy()[empty].tolist()
+    filled = [k for k in FILLED_DOWN if not blank_rows(frame.loc[empty, [k]]).all()]
+    what = {"partner": "the partner's name", "auditor_role": "the auditor's role",
+            "audit_date": "the audit date"}
+    named = [what[k] for k in filled]
+    holds = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    note(N22, row=rows[0], key=filled[0] if filled else None,
+         rows=f"Row {rows[0]}" if len(rows) == 1 else f"Rows {row_ranges(rows)}",
+         hold="holds" if len(rows) == 1 else "hold", what=holds,
+         them="it was" if len(rows) == 1 else f"these {len(rows)} rows were")
+    return frame[~empty]
 
 
 class EntryKind(StrEnum):
@@ -556,10 +652,12 @@ _CANNOT_OPEN_FIX = ("Check the toolkit's user may read it (and that it is not op
 
 
 def _read_file(entry: Entry, profile: Profile, aliases: dict[str, str]
-               ) -> tuple[SourceFile, pd.DataFrame | None, list[Problem], dict[str, dict[str, str]]]:
+               ) -> tuple[SourceFile, pd.DataFrame | SetAside | None, list[Problem],
+                          dict[str, dict[str, str]]]:
     """Read one entry judged by its content: its record, its rows (None if refused or
-    skipped), its problems and its column letters, all named by the path relative to the
-    inputs folder. Never raises for a bad file. Runs in a worker process for big rounds."""
+    skipped; SetAside for a file refused for its header whose rows were read), its problems
+    and its column letters, all named by the path relative to the inputs folder. Never
+    raises for a bad file. Runs in a worker process for big rounds."""
     name = entry.name
     problems: list[Problem] = []
     letters: dict[str, dict[str, str]] = {}
@@ -580,6 +678,10 @@ def _read_file(entry: Entry, profile: Profile, aliases: dict[str, str]
         problems.append(N17.problem(file=name, target=entry.target))
     try:
         frame, sheet, hrow = _read_one(Path(name), data, profile, aliases, problems, letters)
+    except SetAside as aside:
+        src.status = FileStatus.REFUSED
+        problems.append(aside.refusal.problem(name))
+        return src, aside, problems, letters
     except FileRefused as r:
         src.status = FileStatus.REFUSED
         problems.append(r.problem(name))
@@ -621,19 +723,53 @@ def read_returns(inputs: Path | str, profile: Profile, workers: int = 1) -> Inge
     problems: list[Problem] = []
     files: list[SourceFile] = []
     frames: list[pd.DataFrame] = []
+    aside: list[SetAside] = []
     letters: dict[str, dict[str, str]] = {}
     for src, frame, probs, lets in results:
         files.append(src)
         problems.extend(probs)
         letters.update(lets)
-        if frame is not None:
+        if isinstance(frame, SetAside):
+            aside.append(frame)
+        elif frame is not None:
             frames.append(frame)
-    raw = (pd.concat(frames, ignore_index=True) if frames
-           else pd.DataFrame(columns=META + [c.key for c in profile.columns]))
     unreadable: set[tuple[int, str]] = set()
-    table = _coerce(raw, profile, letters, problems, unreadable)
-    return Ingested(table=table, problems=problems, files=files, letters=letters,
-                    unreadable=unreadable)
+    table = _coerce(_joined(frames, profile), profile, letters, problems, unreadable)
+    problems.extend(_partners_in_several_files(table))
+    ing = Ingested(table=table, problems=problems, files=files, letters=letters,
+                   unreadable=unreadable)
+    if aside:
+        set_aside_problems: list[Problem] = []
+        ing.set_aside = _coerce(_joined([a.rows for a in aside], profile), profile, letters,
+                                set_aside_problems, ing.set_aside_unreadable)
+        ing.missing = {str(a.rows["_file"].iat[0]): a.missing for a in aside if len(a.rows)}
+        problems.extend(p for p in set_aside_problems
+                        if p.column not in ing.missing.get(p.file, set()))
+    return ing
+
+
+def _joined(frames: list[pd.DataFrame], profile: Profile) -> pd.DataFrame:
+    """The raw rows of several files as one table (an empty one with every column if none)."""
+    return (pd.concat(frames, ignore_index=True) if frames
+            else pd.DataFrame(columns=META + [c.key for c in profile.columns]))
+
+
+def _partners_in_several_files(table: pd.DataFrame) -> list[Problem]:
+    """A note (N21) on each file of a partner whose rows come from more than one file (a
+    corrected copy sent beside the first, a return saved twice)."""
+    out: list[Problem] = []
+    known = table.dropna(subset=["partner"])
+    for partner, group in known.groupby("partner", sort=True):
+        counts = group["_file"].value_counts(sort=False)
+        if len(counts) < 2:
+            continue
+        files = sorted(counts.index)
+        listed = "; ".join(f"'{f}' ({counts[f]} row{'s' if counts[f] != 1 else ''})"
+                           for f in files)
+        for f in files:
+            out.append(N21.problem(file=f, partner=str(partner), column="partner", who=partner,
+                                   count=len(files), files=listed))
+    return out
 
 
 # --------------------------------------------------------------------------- typing values

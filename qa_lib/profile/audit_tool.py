@@ -80,17 +80,24 @@ def _instructions(ws, profile: Profile, partner: str | None) -> None:
         r += 1
         ws.cell(row=r, column=1, value=col.key)
         ws.cell(row=r, column=2, value=col.group)
-        q = ws.cell(row=r, column=3, value=_question_text(col))
+        q = ws.cell(row=r, column=3, value=question_text(col))
         q.alignment = Alignment(wrap_text=True, vertical="top")
 
 
-def _question_text(col: Column) -> str:
+def question_text(col: Column) -> str:
+    """A column's question as the tool prints it: with its choices and '(required)'."""
     text = col.question
     if col.type in ("choice", "answer") and col.choices:
         text += f" [{' / '.join(col.choices)}]"
     if col.required:
         text += " (required)"
     return text
+
+
+def heading_note(col: Column) -> str:
+    """The note on a column's heading in the tool (partners sometimes copy it as the
+    heading: it is read as the column's key)."""
+    return f"{question_text(col)}\nSection: {col.group}"
 
 
 def _lists_sheet(wb: Workbook, profile: Profile) -> dict[str, str]:
@@ -151,7 +158,7 @@ def _audit_column(ws, j: int, col: Column, refs: dict[str, str], rows: int) -> N
     cell.font = Font(bold=True, color="FFFFFF")
     cell.fill = HEADER_FILL
     cell.alignment = Alignment(horizontal="center")
-    note = Comment(f"{_question_text(col)}\nSection: {col.group}", "qa-audit")
+    note = Comment(heading_note(col), "qa-audit")
     note.width, note.height = 320, 140
     cell.comment = note
     width = 14 if col.type in ("answer", "date", "grade") else 22

@@ -20,7 +20,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from qa_lib.checks.rules import Validated
-from qa_lib.common.problems import HEADINGS, problems_frame
+from qa_lib.common.problems import HEADINGS, grouped_problems, problems_frame
 from qa_lib.common.vocabulary import FileStatus, Severity
 from qa_lib.ingest.returns import SourceFile
 from qa_lib.profile.schema import Profile
@@ -28,8 +28,9 @@ from qa_lib.report import fragments as fr
 from qa_lib.report import page as render
 from qa_lib.report.excel_cells import visible, write_frame
 
-PROBLEM_COLUMNS = ["Severity", "Code", "Sheet", "Excel row", "Column", "Column letter",
+PROBLEM_COLUMNS = ["Severity", "Code", "Sheet", "Excel row", "Cells", "Column", "Column letter",
                    "Value found", "What is wrong", "How to fix it"]
+SHOWN_HEADINGS = HEADINGS | {"count": "Cells"}  # how many cells one grouped line stands for
 
 
 def validation_summary(v: Validated) -> str:
@@ -44,17 +45,19 @@ def validation_summary(v: Validated) -> str:
         by_file[p.file] = by_file.get(p.file, 0) + 1
     for f, n in sorted(by_file.items()):
         lines.append(f"  {f}: {n} error(s)")
-    for p in errs[:10]:
+    listed = grouped_problems(problems_frame(errs)) if errs else pd.DataFrame()
+    for p in listed.head(10).itertuples():
         where = f"{p.file}"
-        if p.sheet:
+        if isinstance(p.sheet, str):
             where += f", sheet {p.sheet}"
-        if p.row:
-            where += f", row {p.row}"
-        if p.column:
-            where += f", column {p.column}" + (f" ({p.letter})" if p.letter else "")
+        if p.row is not None and not pd.isna(p.row):
+            where += f", {'rows' if p.count > 1 else 'row'} {p.row}"
+        if isinstance(p.column, str):
+            where += f", column {p.column}" + (f" ({p.letter})" if isinstance(p.letter, str)
+                                               else "")
         lines.append(f"  - {where}: {p.message}")
-    if len(errs) > 10:
-        lines.append(f"  ... and {len(errs) - 10} more: see the validation report.")
+    if len(listed) > 10:
+        lines.append(f"  ... and {len(listed) - 10} more: see the validation report.")
     return visible("\n".join(lines))
 
 
@@ -83,7 +86,7 @@ def write_validation(folder: Path, v: Validated, files: list[SourceFile], round_
                      profile: Profile) -> None:
     """Write validation.html and validation.xlsx into ``folder``."""
     pf = problems_frame(v.problems)
-    shown = _visible(pf.rename(columns=HEADINGS))
+    shown = _visible(grouped_problems(pf).rename(columns=SHOWN_HEADINGS))
     ft = _visible(file_table(v, files))
     wb = Workbook()
     ws = wb.active
@@ -93,7 +96,8 @@ def write_validation(folder: Path, v: Validated, files: list[SourceFile], round_
         cell.font = Font(bold=True)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
-    for col, width in zip("ABCDEFGHIJK", (9, 7, 24, 34, 10, 9, 22, 8, 24, 70, 60), strict=True):
+    for col, width in zip("ABCDEFGHIJKL", (9, 7, 24, 34, 10, 9, 22, 8, 24, 70, 60, 7),
+                          strict=True):
         ws.column_dimensions[col].width = width
     files_ws = wb.create_sheet("Files")
     write_frame(files_ws, ft)
@@ -128,7 +132,7 @@ def write_validation(folder: Path, v: Validated, files: list[SourceFile], round_
         parts.append(fr.heading(title, 2))
         parts.append(fr.paragraph(f"{f['Errors']} error(s), {f['Notes']} note(s)."))
         parts.append(fr.table(g[PROBLEM_COLUMNS], f"Problems in {f['File']}",
-                              number_columns={"Excel row": 0}))
+                              number_columns={"Cells": 0}))
     other = shown[~shown["File"].isin(ft["File"])]
     if len(other):
         parts.append(fr.heading("Problems for the whole round", 2))
