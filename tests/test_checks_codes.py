@@ -418,6 +418,25 @@ def test_n22_rows_holding_only_the_partner_name(tmp_path):
                          "answer; these 5 rows were read as empty and skipped.")
 
 
+@covers("D05")
+def test_d05_either_way_date_in_a_month_first_file(tmp_path):
+    p = one(problems(tmp_path, "police.csv", csv_bytes([
+        row(audit_date="15/10/2026"), row(case_ref="HAL-0002", audit_date="10/15/2026",
+                                         referral_date="03/04/2026")]).replace(
+        b"15/10/2026", b"10/14/2026")), "D05")
+    assert (p.row, p.column, p.value) == (3, "referral_date", "03/04/2026")
+    assert p.message == ("This file writes dates month first ('10/14/2026' in row 2), so "
+                         "'03/04/2026' may be 4 March 2026 rather than 3 April 2026; it was "
+                         "not read.")
+
+
+@covers("N23")
+def test_n23_every_text_date_either_way(tmp_path):
+    p = one(problems(tmp_path, "police.csv", csv_bytes([row(audit_date="03/10/2026")])), "N23")
+    assert p.message.endswith("they were read day first, as the tool asks ('03/10/2026' as 3 "
+                              "October 2026), since no date in the file settles it.")
+
+
 @covers("N19")
 def test_n19_case_ref_read_in_one_form(tmp_path):
     p = one(problems(tmp_path, "police.csv", csv_bytes([row(case_ref="hal\u20130001")])), "N19")
@@ -725,7 +744,7 @@ def test_every_code_has_a_unit_test():
 
 
 def test_the_registry_holds_every_reading_and_validation_code():
-    assert len(REGISTRY) == 58
+    assert len(REGISTRY) == 60
     assert {c.code for c in CHECKS} == {c for c in REGISTRY if c.startswith("V")}
     assert all(REGISTRY[c.code] is c.definition for c in CHECKS)
     assert {d.severity for d in REGISTRY.values()} == {Severity.ERROR, Severity.NOTE}

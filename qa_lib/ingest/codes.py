@@ -134,6 +134,13 @@ D04 = define(
             "(MM/DD/YYYY, as some American software writes dates), so it was not read.",
     fix="Enter the date day first (DD/MM/YYYY), or export the return with UK dates.",
     fields=DATES)
+D05 = define(
+    "D05", Severity.ERROR, "A date that could be read either way, in a file that writes dates "
+    "month first.",
+    message="This file writes dates month first ({example}), so '{value}' may be {month_first} "
+            "rather than {day_first}; it was not read.",
+    fix="Enter the file's dates day first (DD/MM/YYYY), or export the return with UK dates.",
+    fields=DATES)
 C01 = define(
     "C01", Severity.ERROR, "A value that is not one of the column's choices (with a suggestion).",
     message="'{value}' is not one of the allowed values.{hint}", fix="Choose one of: {choices}.",
@@ -255,6 +262,14 @@ N22 = define(
     "empty and skipped.",
     fix="No action needed if no case is missing; next time fill in only the rows of the cases "
     "audited.", fields=("partner", "audit_date"))
+N23 = define(
+    "N23", Severity.NOTE, "Every date written as text in a file could be read day first or "
+    "month first: read day first, to be confirmed.",
+    message="Every date written in this file could be read day first or month first (for "
+            "example '{value}' in row {row}, {columns}); they were read day first, as the tool "
+            "asks ('{value}' as {day_first}), since no date in the file settles it.",
+    fix="Ask the partner to confirm the dates are day first (DD/MM/YYYY); if they are month "
+        "first, ask for the return again with UK dates.", fields=DATES)
 N18 = define(
     "N18", Severity.NOTE,
     "A special file (pipe, socket, device) or a folder not for reading (a repeated link, the "

@@ -53,6 +53,7 @@ from qa_lib.ingest.codes import (
     N21,
     N22,
 )
+from qa_lib.ingest.date_order import judge_date_order
 from qa_lib.ingest.tool_version import check_tool
 from qa_lib.ingest.values import (
     Parsed,
@@ -734,7 +735,9 @@ def read_returns(inputs: Path | str, profile: Profile, workers: int = 1) -> Inge
         elif frame is not None:
             frames.append(frame)
     unreadable: set[tuple[int, str]] = set()
-    table = _coerce(_joined(frames, profile), profile, letters, problems, unreadable)
+    raw = _joined(frames, profile)
+    table = _coerce(raw, profile, letters, problems, unreadable)
+    _judge_date_order(raw, table, profile, letters, problems, unreadable)
     problems.extend(_partners_in_several_files(table))
     ing = Ingested(table=table, problems=problems, files=files, letters=letters,
                    unreadable=unreadable)
@@ -752,6 +755,22 @@ def _joined(frames: list[pd.DataFrame], profile: Profile) -> pd.DataFrame:
     """The raw rows of several files as one table (an empty one with every column if none)."""
     return (pd.concat(frames, ignore_index=True) if frames
             else pd.DataFrame(columns=META + [c.key for c in profile.columns]))
+
+
+def _judge_date_order(raw: pd.DataFrame, table: pd.DataFrame, profile: Profile,
+                      letters: dict[str, dict[str, str]], problems: list[Problem],
+                      unreadable: set[tuple[int, str]]) -> None:
+    """Refuse the dates that could be read either way in a file that writes dates month
+    first (D05), and note a file whose every text date could (N23): see
+    :mod:`qa_lib.ingest.date_order`."""
+    judged = judge_date_order(raw, [c.key for c in profile.columns if c.type == "date"])
+    cells = _Cells(raw.assign(partner=table["partner"]), letters, problems)
+    for idx, key, issue in judged.refused:
+        table.at[idx, key] = pd.NaT
+        unreadable.add((idx, key))
+        cells.add(idx, key, issue, raw.at[idx, key])
+    for idx, key, issue in judged.notes:
+        cells.add(idx, key, issue)
 
 
 def _partners_in_several_files(table: pd.DataFrame) -> list[Problem]:
