@@ -573,9 +573,13 @@ def _system_file(path: Path, name: str) -> str | None:
 
 def _reports_folder(path: Path) -> bool:
     """A folder the toolkit wrote (a reports folder, a round's folder or an unfinished one),
-    never read as returns when --out lies inside --inputs."""
-    return ((path / ".qa-audit.lock").exists() or (path / "manifest.json").exists()
-            or (path.name.startswith(".") and ".partial-" in path.name))
+    never read as returns when --out lies inside --inputs. A folder that cannot be looked
+    into is not one (it is named as unreadable when listed)."""
+    try:
+        return ((path / ".qa-audit.lock").exists() or (path / "manifest.json").exists()
+                or (path.name.startswith(".") and ".partial-" in path.name))
+    except OSError:
+        return False
 
 
 def _special_kind(path: Path) -> str:
