@@ -72,6 +72,7 @@ def test_a_refused_file_still_lists_its_row_level_problems(tmp_path, halton):
     assert ("V04", 3, "audit_date") in codes  # in the future
     assert ("V01", 4, "case_ref") in codes  # blank
     assert not [p for p in v.problems if p.column == "LE2" and p.row is not None]
+    assert not [p for p in v.problems if p.code == "N01"]  # the refusal names the heading
     assert v.table.empty and not v.row_ok.any()  # nothing of the file is scored
     a02 = next(p for p in _errors(v, "A02"))
     assert (a02.letter, a02.file) == ("H", "cheshire-police.xlsx")
@@ -162,6 +163,7 @@ def test_the_same_error_on_many_rows_is_one_line_of_the_report(tmp_path, halton)
     assert len(c01) == 1
     assert (c01["row"].iat[0], c01["count"].iat[0]) == ("2 to 41", 40)
     assert g[g["code"] == "A02"]["row"].tolist() == [21]
+    assert "police.xlsx, sheet Audit, row 21, column TU1 (H):" in validation_summary(v)
     summary = validation_summary(v)
     assert "police.xlsx, sheet Audit, rows 2 to 41, column partner (B):" in summary
     from qa_lib.ingest.returns import read_returns

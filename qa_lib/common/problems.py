@@ -235,5 +235,6 @@ def grouped_problems(df: pd.DataFrame) -> pd.DataFrame:
     first = out.drop_duplicates("_g").set_index("_g")
     rows = out.groupby("_g")["row"].agg(lambda s: [int(r) for r in s.dropna()])
     first["count"] = out.groupby("_g").size()
-    first["row"] = [row_ranges(r) if len(r) > 1 else (r[0] if r else None) for r in rows]
+    first["row"] = pd.Series([row_ranges(r) if len(r) > 1 else (r[0] if r else None)
+                              for r in rows], index=first.index, dtype=object)
     return first.reset_index(drop=True)

@@ -342,6 +342,8 @@ def _read_one(path: Path, data: bytes, profile: Profile, aliases: dict[str, str]
 
     known = [c.key for c in profile.columns if c.key not in mapping]
     for j, u in unknown:
+        if refusal is not None and f"is headed '{u}'" in refusal.message:
+            continue  # the refusal names this heading already
         near = difflib.get_close_matches(normalise_header(u), known, n=1, cutoff=0.6)
         hint = f" Did you mean '{near[0]}'?" if near else ""
         problems.append(N01.problem(file=name, sheet=shown_sheet, row=hrow + 1,
