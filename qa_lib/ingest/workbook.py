@@ -16,9 +16,12 @@ import html
 import io
 import posixpath
 import re
+import shutil
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 from xml.etree import ElementTree as ET
 
 import numpy as np
@@ -50,6 +53,8 @@ CHECK_GRID_CELLS = 10_000_000  # a sheet spanning more cells than this is checke
 MAX_GRID_CELLS = 25_000_000  # and refused if it still spans more than this once they are gone
 MAX_ROW_GAP = 1_000  # longer runs of empty rows are closed up before calamine builds its grid
 MAX_COLUMNS = 702  # cells beyond column ZZ are far outside any audit table
+STREAM_BYTES = 32 * 2**20  # a sheet XML bigger than this once unzipped is read in pieces
+PIECE_BYTES = 8 * 2**20  # of about this size
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")  # the stream of an encrypted .xlsx
@@ -176,7 +181,9 @@ def _read_csv(data: bytes) -> pd.DataFrame:
 
 # Reading the sheet XML of an .xlsx: only workbook.xml, its relationships and the one sheet
 # chosen are opened, and the sheet is searched with bytes.find and small regexes (never
-# parsed as a tree), so a 100,000-row sheet costs a fraction of a second.
+# parsed as a tree), so a 100,000-row sheet costs a fraction of a second. A sheet XML of
+# more than STREAM_BYTES (formatting down to row 1,000,000 makes one of about 1 GB) is
+# read from the zip in pieces, never held whole.
 
 _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _CELL_REF = re.compile(rb'\sr="([A-Z]{1,3})(\d+)"')
@@ -243,97 +250,247 @@ def _element_text(content: bytes, p: bytes, name: bytes) -> bytes | None:
     return m.group(1) or b""
 
 
-def _compact(xml: bytes, p: bytes, grid_note: list[str]) -> tuple[bytes, np.ndarray | None]:
-    """Close long runs of empty rows and drop cells far to the right, so that one stray cell
-    at row 1,048,576 or column XFD does not make a sheet of a billion empty cells.
+class _Compactor:
+    """Tidies the XML of a sprawling sheet so that one stray cell at row 1,048,576 or
+    column XFD does not make a grid of a billion empty cells: drops cells with no value
+    (formatting only, or a formula whose result is empty) and the rows left with none,
+    closes up runs of more than MAX_ROW_GAP empty rows (the rows after them are renumbered;
+    :meth:`finish` gives the Excel row of each new row) and drops cells beyond column ZZ,
+    naming them in ``far_cells``.
 
-    Returns the new XML and, when rows moved, the Excel row of each new row."""
-    row_map = None
-    # cells with no value (formatting only, or a formula whose result is empty), then rows
-    # left with no cells: they read as blank anyway
-    xml = re.sub(b"<" + p + rb'c\b[^>]*?(?:/>|>(?:<' + p + rb'f\b[^>]*?(?:/>|>[^<]*</' + p
-                 + rb'f>))?(?:<' + p + rb'v\s*/>|<' + p + rb'v></' + p + rb'v>)?</' + p + b"c>)",
-                 b"", xml)
-    xml = re.sub(b"<" + p + rb'row\b[^>]*?(?:/>|>\s*</' + p + b"row>)", b"", xml)
-    tags = [int(m.group(1)) for m in re.finditer(b"<" + p + rb'row\b[^>]*?\sr="(\d+)"', xml)]
-    olds, shifts, shift, prev = [], [], 0, 0
-    for r in tags:
-        if r - prev > MAX_ROW_GAP:
-            shift += r - prev - 1
-            olds.append(r)
-            shifts.append(shift)
-        prev = r
-    if olds:
-        row_map = np.arange(1, tags[-1] - shift + 1, dtype=np.int64)
+    Fed the XML whole or in pieces, in order, each piece cut just before a ``<row`` tag,
+    so that no row is split: memory is bounded by the piece and the rows that hold values,
+    however far down the formatting goes. Rows holding no closed ``<c>...</c>`` element (only
+    ``<c .../>`` cells, or none) are dropped with ``bytes.find`` alone; only the rows around
+    a closed cell go through the regexes."""
+
+    _NEAR = 65_536  # closed cells this close together are tidied as one stretch
+
+    def __init__(self, p: bytes, far_cells: list[str]):
+        self.p, self.far_cells = p, far_cells
+        self.empty_cell = re.compile(
+            b"<" + p + rb'c\b[^>]*?(?:/>|>(?:<' + p + rb'f\b[^>]*?(?:/>|>[^<]*</' + p
+            + rb'f>))?(?:<' + p + rb'v\s*/>|<' + p + rb'v></' + p + rb'v>)?</' + p + b"c>)")
+        self.empty_row = re.compile(b"<" + p + rb'row\b[^>]*?(?:/>|>\s*</' + p + b"row>)")
+        self.row_start = re.compile(b"<" + p + rb"row[\s>/]")
+        self.row_num = re.compile(b"<" + p + rb'row\b[^>]*?\sr="(\d+)"')
+        self.ref = re.compile(b"(<" + p + rb'(?:row|c)\b[^>]*?\sr=")([A-Z]*)(\d+)"')
+        self.far = re.compile(b"<" + p + rb'c\b[^>]*?\sr="([A-Z]{3})(\d+)"[^>]*?(?:/>|>.*?</'
+                              + p + b"c>)", re.S)
+        self.closed_cell, self.row_end = b"</" + p + b"c>", b"</" + p + b"row>"
+        self.data_end = b"</" + p + b"sheetData>"
+        self.olds: list[int] = []  # rows after a closed-up run (numbers before renumbering)
+        self.shifts: list[int] = []  # how far each of them moved up
+        self.shift = self.prev = self.last = self.top = 0
+        self.cols = 0
+        self.closed = False  # whether the last piece fed held a closed cell
+
+    def feed(self, xml: bytes, data_end: bool = True) -> bytes:
+        """The tidied XML of one piece (``data_end``: False if the piece is known not to
+        hold the end of the sheet's data)."""
+        xml = self._drop_empty(xml, data_end)
+        if _has_far_ref(xml):
+            xml = self.far.sub(self._drop_far, xml)
+        xml = self._renumber(xml)
+        letters = set(_CELL_COL.findall(xml))
+        if letters:
+            self.cols = max(self.cols, max(_col_index(c) for c in letters) + 1)
+        return xml
+
+    def finish(self) -> tuple[np.ndarray | None, int, int]:
+        """(the Excel row of each new row, or None if no row moved; rows; columns)."""
+        if not self.olds:
+            return None, self.top, self.cols
+        row_map = np.arange(1, self.last - self.shift + 1, dtype=np.int64)
         before = 0
-        for r, sh in zip(olds, shifts, strict=True):
+        for r, sh in zip(self.olds, self.shifts, strict=True):
             row_map[r - sh - 1:] += sh - before
             before = sh
-        first = re.search(b"<" + p + rb'row\b[^>]*?\sr="' + str(olds[0]).encode() + b'"', xml).start()
+        return row_map, len(row_map), self.cols
+
+    def _drop_empty(self, xml: bytes, data_end: bool) -> bytes:
+        out, pos = [], 0
+        i = xml.find(self.closed_cell)
+        self.closed = i >= 0
+        while i >= 0:
+            start = xml.rfind(b"<" + self.p + b"row", pos, i)
+            start = pos if start < 0 else start
+            end = self._end_of_row(xml, i)
+            nxt = xml.find(self.closed_cell, end)
+            while 0 <= nxt < end + self._NEAR:  # the next closed cell is near: one stretch
+                end = self._end_of_row(xml, nxt)
+                nxt = xml.find(self.closed_cell, end)
+            out.append(self._drop_rows(xml[pos:start], False))
+            out.append(self.empty_row.sub(b"", self.empty_cell.sub(b"", xml[start:end])))
+            pos, i = end, nxt
+        out.append(self._drop_rows(xml[pos:] if pos else xml, data_end))
+        return b"".join(out)
+
+    def _end_of_row(self, xml: bytes, i: int) -> int:
+        end = xml.find(self.row_end, i)
+        return len(xml) if end < 0 else end + len(self.row_end)
+
+    def _drop_rows(self, xml: bytes, data_end: bool) -> bytes:
+        """``xml`` without its rows, every one of them empty (no closed cell): what comes
+        before the first (the sheet's head) and from the end of the sheet's data on, if
+        ``data_end`` says it may be there."""
+        first = self.row_start.search(xml)
+        if first is None:
+            return xml
+        end = xml.find(self.data_end, first.start()) if data_end else -1
+        return xml[:first.start()] + (xml[end:] if end >= 0 else b"")
+
+    def _drop_far(self, m: re.Match) -> bytes:
+        if _col_index(m.group(1)) < MAX_COLUMNS:
+            return m.group(0)
+        self.far_cells.append(f"{m.group(1).decode()}{int(m.group(2))}")
+        return b""
+
+    def _renumber(self, xml: bytes) -> bytes:
+        for m in self.row_num.finditer(xml):
+            r = int(m.group(1))
+            if r - self.prev > MAX_ROW_GAP:
+                self.shift += r - self.prev - 1
+                self.olds.append(r)
+                self.shifts.append(self.shift)
+            self.prev = self.last = r
+            self.top = max(self.top, r - self.shift)
+        if not self.olds:
+            return xml
+        olds, shifts = self.olds, self.shifts
 
         def renumber(m: re.Match) -> bytes:
             old = int(m.group(3))
             k = bisect.bisect_right(olds, old) - 1
             return m.group(1) + m.group(2) + str(old - shifts[k] if k >= 0 else old).encode() + b'"'
 
-        tail = re.sub(b"(<" + p + rb'(?:row|c)\b[^>]*?\sr=")([A-Z]*)(\d+)"', renumber, xml[first:])
-        xml = xml[:first] + tail
-    if re.search(rb'\sr="[A-Z]{3}\d', xml):
-        far = re.compile(b"<" + p + rb'c\b[^>]*?\sr="([A-Z]{3})(\d+)"[^>]*?(?:/>|>.*?</' + p + b"c>)",
-                         re.S)
-
-        def drop(m: re.Match) -> bytes:
-            if _col_index(m.group(1)) < MAX_COLUMNS:
-                return m.group(0)
-            row = int(m.group(2))  # after renumbering: the Excel row is row_map's
-            grid_note.append(f"{m.group(1).decode()}{row if row_map is None else row_map[row - 1]}")
-            return b""
-
-        xml = far.sub(drop, xml)
-    return xml, row_map
+        return self.ref.sub(renumber, xml)
 
 
-def _scan_xlsx(xml: bytes, name: str) -> tuple[Grid, bytes | None, np.ndarray | None]:
+_FAR_REF = re.compile(rb'r="[A-Z]{3}\d')
+
+
+def _has_far_ref(xml: bytes) -> bool:
+    """Whether a cell reference has three letters (column AAA or beyond)."""
+    return any(xml[m.start() - 1:m.start()].isspace() for m in _FAR_REF.finditer(xml))
+
+
+def _prefix(head: bytes) -> bytes:
+    """The namespace prefix of the sheet's elements (b'x:' for <x:worksheet>), else b''."""
+    m = re.search(rb"<(\w+:)?worksheet\b", head[:4096])
+    return (m.group(1) or b"") if m else b""
+
+
+def _width(head: bytes, sample: bytes, p: bytes) -> int:
+    """The sheet's width as its <dimension> and its first and last rows (``sample``) show."""
+    dim = re.search(b"<" + p + rb'dimension\s+ref="[A-Z]*\d*:?([A-Z]+)\d+"', head[:4096])
+    return max([_col_index(c) for c in _CELL_COL.findall(sample)]
+               + ([_col_index(dim.group(1))] if dim else []), default=0) + 1
+
+
+def _sprawls(last: re.Match | None, width: int, far: bool) -> bool:
+    """Whether a sheet must be tidied first: its extent (last row by width) passes
+    CHECK_GRID_CELLS, or it has cells beyond column ZZ."""
+    return (last is not None and int(last.group(1)) * width > CHECK_GRID_CELLS) or far
+
+
+def _tidied(compactor: _Compactor, name: str) -> np.ndarray | None:
+    """The row map of a tidied sheet; refuses (F09) one still far larger than any return."""
+    row_map, rows, cols = compactor.finish()
+    if rows * cols > MAX_GRID_CELLS:
+        raise F09.refuse(name=name, rows=rows, cols=cols)
+    return row_map
+
+
+def _scan_xlsx(xml: bytes, name: str) -> tuple[Grid, list[bytes] | None, np.ndarray | None]:
     """What the sheet XML shows that calamine does not: formulas with no saved result,
-    Excel errors, hidden rows and columns, merged ranges; and a compacted XML if needed."""
+    Excel errors, hidden rows and columns, merged ranges; and a tidied XML if needed (a
+    stray value or formatting far down or far right: see :class:`_Compactor`)."""
     grid = Grid(raw=pd.DataFrame())
-    m = re.search(rb"<(\w+:)?worksheet\b", xml[:4096])
-    p = (m.group(1) or b"") if m else b""
-    new_xml, row_map = _compact_if_sprawling(xml, p, name, grid.far_cells)
-    _hidden_and_merged(xml, p, grid)
+    p = _prefix(xml)
+    last_tag = xml.rfind(b"<" + p + b"row ")
+    last = _ROW_REF.search(_tag(xml, last_tag)) if last_tag >= 0 else None
+    width = _width(xml, xml[:200_000] + xml[-200_000:], p)  # the first and last rows
+    new_xml, row_map = None, None
+    if _sprawls(last, width, False) or _has_far_ref(xml):
+        compactor = _Compactor(p, grid.far_cells)
+        new_xml = [compactor.feed(xml)]
+        row_map = _tidied(compactor, name)
+    _hidden_cols(xml[:max(xml.find(b"sheetData"), 0)], p, grid)
+    _hidden_rows(xml, p, grid)
+    data_end = xml.rfind(b"sheetData>")
+    grid.merges = _merges(xml[data_end:] if data_end > 0 else b"", p)
     marks = {**_formula_marks(xml, p), **_error_marks(xml, p)}
     grid.marks = {k: v for k, v in marks.items() if k[1] < MAX_COLUMNS}
     return grid, new_xml, row_map
 
 
-def _compact_if_sprawling(xml: bytes, p: bytes, name: str, far_cells: list[str]
-                          ) -> tuple[bytes | None, np.ndarray | None]:
-    """A stray value or formatting far down or far right: close up the empty rows and drop
-    far cells first, so calamine does not build a grid of millions of empty cells. Refuses
-    (F09) a sheet still far larger than any audit return. (None, None) when not needed."""
-    last_tag = xml.rfind(b"<" + p + b"row ")
-    last = _ROW_REF.search(_tag(xml, last_tag)) if last_tag >= 0 else None
-    dim = re.search(b"<" + p + rb'dimension\s+ref="[A-Z]*\d*:?([A-Z]+)\d+"', xml[:4096])
-    sample = xml[:200_000] + xml[-200_000:]  # the first and last rows, for writers with no dimension
-    width = max([_col_index(c) for c in _CELL_COL.findall(sample)]
-                + ([_col_index(dim.group(1))] if dim else []), default=0) + 1
-    if not ((last is not None and int(last.group(1)) * width > CHECK_GRID_CELLS)
-            or re.search(rb'\sr="[A-Z]{3}\d', xml)):
-        return None, None
-    new_xml, row_map = _compact(xml, p, far_cells)
-    rows = len(row_map) if row_map is not None else max(
-        (int(r) for r in re.findall(b"<" + p + rb'row\b[^>]*?\sr="(\d+)"', new_xml[-65536:])),
-        default=0)
-    cols = max((_col_index(c) for c in _CELL_COL.findall(new_xml)), default=0) + 1
-    if rows * cols > MAX_GRID_CELLS:
-        raise F09.refuse(name=name, rows=rows, cols=cols)
-    return new_xml, row_map
+def _pieces(f: IO[bytes], first: bytes, row: bytes) -> Iterator[bytes]:
+    """The rest of the stream ``f``, after ``first``, in pieces of about PIECE_BYTES, each but
+    the last ending just before a ``row`` tag (``<row``), so no row is split."""
+    buf = first
+    while True:
+        more = f.read(PIECE_BYTES)
+        if not more:
+            if buf:
+                yield buf
+            return
+        buf += more
+        cut = buf.rfind(row)
+        if cut > 0:
+            yield buf[:cut]
+            buf = buf[cut:]
 
 
-def _hidden_and_merged(xml: bytes, p: bytes, grid: Grid) -> None:
-    """Hidden columns and rows, and merged ranges, into ``grid``."""
-    data_end = xml.rfind(b"sheetData>")
-    head = xml[:max(xml.find(b"sheetData"), 0)]
+def _scan_xlsx_stream(f: IO[bytes], name: str) -> tuple[Grid, list[bytes] | None,
+                                                         np.ndarray | None]:
+    """:func:`_scan_xlsx` for a sheet XML too big to hold whole (hundreds of MB once
+    unzipped when formatting reaches row 1,000,000), read from ``f`` in pieces: the same
+    findings, in memory bounded by a piece and the rows that hold values. The sheet is
+    tidied as it goes by (the tidied XML is kept only if the sheet sprawls)."""
+    grid = Grid(raw=pd.DataFrame())
+    first = f.read(PIECE_BYTES)
+    p = _prefix(first)
+    compactor = _Compactor(p, grid.far_cells)
+    kept: list[bytes] = []
+    formulas: dict[tuple[int, int], Unreadable] = {}
+    errors: dict[tuple[int, int], Unreadable] = {}
+    start, end = first[:200_000], b""
+    width = _width(first, start, p)  # so far: the last rows may widen it
+    last, far, head, in_tail, sprawls = None, False, True, False, False
+    for piece in _pieces(f, first, b"<" + p + b"row"):
+        if head:  # the first piece holds all that comes before the first row
+            _hidden_cols(piece[:max(piece.find(b"sheetData"), 0)], p, grid)
+            head = False
+        _hidden_rows(piece, p, grid)
+        data_end = piece.rfind(b"sheetData>")
+        if data_end > 0:  # the merged ranges are those after </sheetData>
+            grid.merges = _merges(piece[data_end:], p)
+            in_tail = piece.endswith(b"</" + p, 0, data_end)
+        elif in_tail:
+            grid.merges += _merges(piece, p)
+        kept.append(compactor.feed(piece, data_end >= 0))
+        if compactor.closed:  # only a cell with content can hold a formula or an error
+            formulas.update(_formula_marks(piece, p))
+            errors.update(_error_marks(piece, p))
+        last_tag = piece.rfind(b"<" + p + b"row ")
+        if last_tag >= 0:
+            last = _ROW_REF.search(_tag(piece, last_tag))
+        if not (far or sprawls):  # once the sheet sprawls anyway, far cells change nothing
+            far = _has_far_ref(piece)
+        sprawls = sprawls or _sprawls(last, width, False)
+        end = piece[-200_000:] if len(piece) >= 200_000 else (end + piece)[-200_000:]
+    marks = {**formulas, **errors}
+    grid.marks = {k: v for k, v in marks.items() if k[1] < MAX_COLUMNS}
+    # (rows out of order could leave ``last`` below a row seen before: tidied all the same)
+    if not (sprawls or _sprawls(last, _width(first, start + end, p), far)):
+        grid.far_cells.clear()
+        return grid, None, None
+    return grid, kept, _tidied(compactor, name)
+
+
+def _hidden_cols(head: bytes, p: bytes, grid: Grid) -> None:
+    """Hidden columns (from the <cols> before the sheet's data) into ``grid``."""
     for c in re.finditer(b"<" + p + rb"col\b[^>]*>", head):
         tag = c.group(0)
         if re.search(rb'\shidden="(?:1|true)"', tag):
@@ -341,15 +498,22 @@ def _hidden_and_merged(xml: bytes, p: bytes, grid: Grid) -> None:
             hi = re.search(rb'\smax="(\d+)"', tag)
             if lo and hi:
                 grid.hidden_cols.update(range(int(lo.group(1)) - 1, min(int(hi.group(1)), 1000)))
+
+
+def _hidden_rows(xml: bytes, p: bytes, grid: Grid) -> None:
+    """Hidden rows into ``grid``, by Excel row."""
     if b'hidden="' in xml:
         for r in re.finditer(b"<" + p + rb'row\b[^>]*?\shidden="(?:1|true)"[^>]*>', xml):
             ref = _ROW_REF.search(r.group(0))
             if ref:
                 grid.hidden_rows.add(int(ref.group(1)))
-    for mc in re.finditer(rb'<' + p + rb'mergeCell\s[^>]*?ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"',
-                          xml[data_end:] if data_end > 0 else b""):
-        grid.merges.append((int(mc.group(2)), _col_index(mc.group(1)), int(mc.group(4)),
-                            _col_index(mc.group(3))))
+
+
+def _merges(tail: bytes, p: bytes) -> list[tuple[int, int, int, int]]:
+    """Merged ranges (from what comes after the sheet's data), as (row0, col0, row1, col1)."""
+    return [(int(mc.group(2)), _col_index(mc.group(1)), int(mc.group(4)), _col_index(mc.group(3)))
+            for mc in re.finditer(rb'<' + p + rb'mergeCell\s[^>]*?ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"',
+                                  tail)]
 
 
 def _formula_marks(xml: bytes, p: bytes) -> dict[tuple[int, int], Unreadable]:
@@ -393,13 +557,37 @@ def _error_marks(xml: bytes, p: bytes) -> dict[tuple[int, int], Unreadable]:
     return marks
 
 
-def _replace_member(zf: zipfile.ZipFile, member: str, content: bytes) -> bytes:
-    """A copy of the workbook, in memory, with one member replaced (the input is untouched)."""
+_EMPTY_SHEET = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                b"<sheetData/></worksheet>")
+
+
+def _replace_member(zf: zipfile.ZipFile, member: str, pieces: list[bytes], sheets: set[str]
+                    ) -> io.BytesIO:
+    """A copy of the workbook, in memory, with ``member`` made of ``pieces`` (the input is
+    untouched). Members of up to STREAM_BYTES are stored as they are; bigger ones are
+    streamed and deflated, and any other sheet (``sheets``) that big is left empty (calamine
+    reads only the sheet asked for), so no big member is ever held unzipped."""
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
         for info in zf.infolist():
-            z.writestr(info.filename, content if info.filename == member else zf.read(info))
-    return out.getvalue()
+            if info.filename == member:
+                size = sum(len(piece) for piece in pieces)
+                if size <= STREAM_BYTES:
+                    z.writestr(info.filename, b"".join(pieces), zipfile.ZIP_STORED)
+                    continue
+                with z.open(info.filename, "w", force_zip64=size >= 2**31) as dst:
+                    for piece in pieces:
+                        dst.write(piece)
+            elif info.file_size <= STREAM_BYTES:
+                z.writestr(info.filename, zf.read(info), zipfile.ZIP_STORED)
+            elif info.filename in sheets:
+                z.writestr(info.filename, _EMPTY_SHEET, zipfile.ZIP_STORED)
+            else:
+                with zf.open(info) as src, z.open(info.filename, "w",
+                                                  force_zip64=info.file_size >= 2**31) as dst:
+                    shutil.copyfileobj(src, dst, PIECE_BYTES)
+    out.seek(0)
+    return out
 
 
 def sniff(name: str, suffix: str, data: bytes) -> str:
@@ -519,26 +707,40 @@ class Book:
                        for s in self.book.sheets_metadata if s.typ == SheetTypeEnum.WorkSheet]
 
     @staticmethod
-    def _open(data: bytes) -> CalamineWorkbook:
+    def _open(data: bytes | io.BytesIO) -> CalamineWorkbook:
         try:
-            return CalamineWorkbook.from_filelike(io.BytesIO(data))
+            return CalamineWorkbook.from_filelike(data if isinstance(data, io.BytesIO)
+                                                  else io.BytesIO(data))
         except PasswordError:
             raise _password_protected() from None
         except Exception:  # calamine raises several types for damaged files
             raise _refuse_damaged() from None
+
+    def _scan(self, member: str, name: str
+              ) -> tuple[Grid, list[bytes] | None, np.ndarray | None]:
+        """Scan one sheet's XML: whole if it is small, else streamed in pieces (formatting
+        down to row 1,000,000 makes a sheet XML of about 1 GB once unzipped)."""
+        assert self.zip is not None
+        if self.zip.getinfo(member).file_size <= STREAM_BYTES:
+            return _scan_xlsx(self.zip.read(member), name)
+        with self.zip.open(member) as f:
+            return _scan_xlsx_stream(f, name)
 
     def load(self, name: str) -> Grid:
         if self.kind == "csv":
             return Grid(raw=_read_csv(self.data))
         grid, book, row_map = Grid(raw=pd.DataFrame()), self.book, None
         if self.zip is not None and name in self.paths:
+            member = self.paths[name]
             try:
-                xml = self.zip.read(self.paths[name])
+                grid, new_xml, row_map = self._scan(member, name)
             except (KeyError, zipfile.BadZipFile, EOFError, OSError):
                 raise _refuse_damaged() from None
-            grid, new_xml, row_map = _scan_xlsx(xml, name)
             if new_xml is not None:
-                book = self._open(_replace_member(self.zip, self.paths[name], new_xml))
+                copy = _replace_member(self.zip, member, new_xml, set(self.paths.values()))
+                del new_xml
+                book = self._open(copy)
+                del copy
         try:
             sheet = book.get_sheet_by_name(name)
             rows = sheet.to_python(skip_empty_area=False)
