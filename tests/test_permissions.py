@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from test_checks_codes import csv_bytes, row
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,7 +17,7 @@ SPEC_HALTON = [
     ("lived_experience", "LE1", 1, YN), ("lived_experience", "LE2", 2, YNA),
     ("lived_experience", "LE3", 2, YN), ("lived_experience", "LE4", 1, YN),
     ("timeliness", "T1", 1, ("within_working_days", "referral_date", "referral_decision_date", 1)),
-    ("timeliness", "T2", 1, ("within_working_days", "assessment_start_date", "assessment_end_date", 45)),
+    ("timeliness", "T2", 1, ("within_working_days", "referral_date", "assessment_end_date", 45)),
     ("timeliness", "T3", 1, ("within_working_days", "strategy_discussion_date", "icpc_date", 15)),
     ("timeliness", "T4", 1, ("within_calendar_months", "icpc_date", "first_review_date", 3)),
     ("timeliness", "TJ1", 2, YN), ("timeliness", "TJ2", 2, YN),
@@ -37,7 +37,7 @@ def test_halton_matches_spec(halton):
                                                      "Inadequate"]
     assert [b.min for b in halton.model.bands] == [90, 75, 50, 0]
     assert "Cheshire Police" in halton.partners
-    assert {"Neglect Screening Tool", "Home Conditions Tool"} <= set(halton.model.tools)
+    assert {"Neglect Screening Tool", "Home Conditions Tool"} <= set(halton.tools)
     keys = [c.key for c in halton.columns]
     for k in ("case_ref", "partner", "auditor_role", "audit_date", "age_band", "plan_type",
               "neglect_types", "overall_grade", "strengths", "areas_for_improvement",

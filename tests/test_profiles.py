@@ -33,7 +33,7 @@ CORE = ("tool_use", "lived_experience", "timeliness", "feedback")
 # The statutory timescales every profile keeps (docs/method.md, "The four statutory timescales").
 STATUTORY = {
     "T1": ("within_working_days", "referral_date", "referral_decision_date", 1),
-    "T2": ("within_working_days", "assessment_start_date", "assessment_end_date", 45),
+    "T2": ("within_working_days", "referral_date", "assessment_end_date", 45),
     "T3": ("within_working_days", "strategy_discussion_date", "icpc_date", 15),
     "T4": ("within_calendar_months", "icpc_date", "first_review_date", 3),
 }
@@ -83,6 +83,9 @@ def untraceable(profile: Profile, text: str) -> list[str]:
             if c.source is None:
                 out.append(f"{profile.name} {c.key}: no source")
                 continue
+            if c.source.kind == "national":
+                continue  # national guidance, not the strategy (test_timescales_cite_...)
+            assert c.source.quote is not None and c.source.section is not None
             if normalise(c.source.quote) not in body:
                 out.append(f"{profile.name} {c.key}: quote not in the strategy: {c.source.quote!r}")
             if normalise(c.source.section) not in body:
@@ -115,7 +118,7 @@ def test_profile_shape(profile):
     assert set(CORE) <= set(keys), f"{profile.name}: core measures missing: {set(CORE) - set(keys)}"
     assert len(set(keys) - set(CORE)) >= 1, f"{profile.name}: no measure beyond the four core ones"
     assert len(profile.partners) >= 6 and len(set(profile.partners)) == len(profile.partners)
-    tools = profile.model.tools
+    tools = profile.tools
     assert len(tools) >= 2 and tools[-1] == "Other"
     doc = profile.model.source_document
     assert doc is not None and doc.title and re.fullmatch(r"\d{3}_[0-9a-f]{16}\.txt", doc.file or "")
@@ -175,7 +178,7 @@ def test_template_columns(profile):
     cols = profile.column_map
     assert "tool_name" in cols
     tool = cols["tool_name"]
-    assert tool.type == "choice" and tool.choices == profile.model.tools
+    assert tool.type == "choice" and tool.choices == profile.tools
     assert tool.required_when.column == "TU1" and set(tool.required_when.answers) == {"Yes", "Partly"}
     for key in DATE_KEYS:
         assert cols[key].type == "date"
@@ -198,8 +201,21 @@ def test_timeliness_keeps_the_statutory_rules(profile):
         ["strategy_discussion_date", "icpc_date"], ["icpc_date", "first_review_date"],
         ["plan_start_date", "plan_end_date"]]
     d = profile.model.drift
-    assert (d.plan_months, d.plan_start, d.plan_end, d.review_criterion) == (
-        18, "plan_start_date", "plan_end_date", "T4")
+    assert (d.plan_start, d.plan_end, d.review_criterion) == (
+        "plan_start_date", "plan_end_date", "T4")
+    t2 = profile.criteria["T2"].rule
+    assert t2.applies_when_any == ("assessment_start_date", "assessment_end_date")
+
+
+def test_timescales_cite_national_guidance(profile):
+    """T1 to T4 are Working Together's timescales, cited as such (with the requirement), never
+    pinned to a strategy phrase."""
+    for key in STATUTORY:
+        src = profile.criteria[key].source
+        assert src is not None and src.kind == "national", (profile.name, key)
+        assert "Working Together to Safeguard Children" in (src.guidance or "")
+        assert src.requirement and src.why
+    assert "from the point of referral" in profile.criteria["T2"].source.requirement
 
 
 def test_template_writes(profile, tmp_path):

@@ -52,7 +52,7 @@ ROWS: dict[str, dict] = {
         TU1="Yes", TU2="Partly", TU3="No", TU4="N/A",
         LE1="Yes", LE2="Yes", LE3="Partly", LE4="Yes",
         referral_date=D(2026, 10, 9), referral_decision_date=D(2026, 10, 12),
-        assessment_start_date=D(2026, 6, 1), assessment_end_date=D(2026, 8, 3),
+        assessment_start_date=D(2026, 10, 12), assessment_end_date=D(2026, 10, 14),
         strategy_discussion_date=D(2026, 5, 21), icpc_date=D(2026, 6, 12),
         first_review_date=D(2026, 9, 11),
         TJ1="Yes", TJ2="Yes",
@@ -63,8 +63,8 @@ ROWS: dict[str, dict] = {
         "HAL-0102", POLICE, overall_grade=GOOD,
         TU1="No", TU2="N/A", TU3="No", TU4="N/A",
         LE1="No", LE2="Partly", LE3="No", LE4="Partly",
-        referral_date=D(2026, 10, 9), referral_decision_date=D(2026, 10, 13),
-        assessment_start_date=D(2026, 6, 1), assessment_end_date=D(2026, 8, 4),
+        referral_date=D(2026, 5, 29), referral_decision_date=D(2026, 6, 2),
+        assessment_start_date=D(2026, 6, 1), assessment_end_date=D(2026, 8, 3),
         strategy_discussion_date=D(2026, 5, 21), icpc_date=D(2026, 6, 15),
         first_review_date=D(2026, 9, 16),
         TJ1="Partly", TJ2="No",
@@ -76,7 +76,7 @@ ROWS: dict[str, dict] = {
         TU1="Partly", TU2="Yes", TU3="Yes", TU4="Yes",
         LE1="Yes", LE2="Yes", LE3="Yes", LE4="Yes",
         referral_date=D(2026, 10, 14),
-        assessment_start_date=D(2026, 9, 7),
+        assessment_start_date=D(2026, 10, 15),
         strategy_discussion_date=D(2026, 10, 1),
         TJ1="Yes", TJ2="Partly",
         FB1="Yes", FB2="N/A", FB3="N/A",
@@ -86,7 +86,7 @@ ROWS: dict[str, dict] = {
         "HAL-0104", POLICE, overall_grade=RI, tool_name="Graded Care Profile 2",
         TU1="Yes", TU3="Yes",
         LE1="Yes",
-        referral_date=D(2026, 10, 9),
+        referral_date=D(2026, 6, 1),
         assessment_start_date=D(2026, 6, 1),
         strategy_discussion_date=D(2026, 9, 17),
         TJ1="Yes", TJ2="Partly",
@@ -130,6 +130,7 @@ ROWS: dict[str, dict] = {
         TU1="Yes", TU2="Yes", TU3="Partly", TU4="Partly",
         LE1="Partly", LE2="Partly", LE3="Partly", LE4="Partly",
         referral_date=D(2026, 4, 2), referral_decision_date=D(2026, 4, 8),
+        assessment_start_date=D(2026, 4, 7), assessment_end_date=D(2026, 6, 11),
         icpc_date=D(2025, 11, 30), first_review_date=D(2026, 3, 1),
         TJ1="No", TJ2="No",
         FB1="No", FB2="No", FB3="N/A",
@@ -148,7 +149,7 @@ ROWS: dict[str, dict] = {
         "HAL-0110", POLICE, overall_grade=INAD,
         TU1="No", TU2="N/A", TU3="Yes", TU4="No",
         LE1="Yes", LE2="N/A", LE3="Yes", LE4="No",
-        referral_date=D(2026, 9, 14), referral_decision_date=D(2026, 9, 14),
+        referral_date=D(2026, 8, 11), referral_decision_date=D(2026, 8, 11),
         assessment_start_date=D(2026, 8, 11),
         TJ1="Partly", TJ2="Partly",
         FB1="Partly", FB2="Partly", FB3="Partly",
@@ -168,7 +169,7 @@ ROWS: dict[str, dict] = {
         TU1="Yes", TU2="Partly", TU3="Yes", TU4="No",
         LE2="N/A", LE3="Yes", LE4="No",
         referral_date=D(2026, 10, 15),
-        assessment_start_date=D(2026, 8, 12),
+        assessment_start_date=D(2026, 10, 15),
         strategy_discussion_date=D(2026, 9, 18), icpc_date=D(2026, 10, 12),
         TJ1="Yes", TJ2="Yes",
         FB1="Yes", FB2="No", FB3="N/A",
@@ -179,7 +180,7 @@ ROWS: dict[str, dict] = {
         TU4="Yes",
         LE1="Yes", LE2="Yes", LE3="Yes", LE4="Yes",
         referral_date=D(2026, 10, 30),
-        assessment_start_date=D(2026, 4, 2), assessment_end_date=D(2026, 6, 10),
+        assessment_start_date=D(2026, 10, 30), assessment_end_date=D(2026, 11, 2),
         strategy_discussion_date=D(2026, 10, 9),
         TJ1="Partly", TJ2="Yes",
         FB1="Yes",
@@ -191,7 +192,7 @@ ROWS: dict[str, dict] = {
         TU1="Yes", TU2="Partly", TU3="Yes", TU4="Partly",
         LE1="Yes", LE2="N/A", LE3="Yes", LE4="No",
         referral_date=D(2026, 5, 22), referral_decision_date=D(2026, 5, 26),
-        assessment_start_date=D(2026, 6, 1), assessment_end_date=D(2026, 7, 31),
+        assessment_start_date=D(2026, 6, 1), assessment_end_date=D(2026, 7, 27),
         strategy_discussion_date=D(2026, 6, 1), icpc_date=D(2026, 6, 22),
         first_review_date=D(2026, 9, 23),
         TJ1="Yes", TJ2="Partly",
@@ -243,7 +244,9 @@ EXPECTED_MEASURES: dict[str, dict[str, float | str]] = {
     "HAL-0106": {
         "tool_use": 25 / 3,  # TU: (0 + 0 + 1*0.5 + 0) / 6 = 0.5/6 -> 8.33
         "lived_experience": 275 / 3,  # LE: (1 + 2 + 2 + 0.5) / 6 = 5.5/6 -> 91.67
-        "timeliness": 200 / 3,  # T2 met 1, T3 met 1, T4 in time (N/A), TJ 1+1 = 4 / (1+1+2+2) = 4/6 -> 66.67
+        # T1 N/A (no referral), T2 missing (an assessment, no referral date), T3 met 1,
+        # T4 in time (N/A), TJ 1+1: 3 / (1+2+2) = 3/5 -> 60.0 (3 of the 4 applicable answered)
+        "timeliness": 60.0,
         "feedback": IE,  # FB: FB2, FB3 N/A, FB1 blank: 0 of 1 answered -> insufficient evidence
         "impact": 75.0,  # IM: (1 + 0.5) / 2 -> 75.0
     },
@@ -257,7 +260,7 @@ EXPECTED_MEASURES: dict[str, dict[str, float | str]] = {
     "HAL-0108": {
         "tool_use": 250 / 3,  # TU: (2 + 2 + 0.5 + 0.5) / 6 = 5/6 -> 83.33
         "lived_experience": 50.0,  # LE: all Partly: 3/6 -> 50.0
-        "timeliness": 0.0,  # T1 late 0, T4 late 0, TJ1 0, TJ2 0: 0 / (1+1+2+2) -> 0.0
+        "timeliness": 0.0,  # T1 late 0, T2 late 0, T4 late 0, TJ1 0, TJ2 0: 0 / (1+1+1+2+2) -> 0.0
         "feedback": 0.0,  # FB: (0 + 0) / 2 [FB3 N/A out] -> 0.0
         "impact": 50.0,  # IM: 0.5 / 1 [IM2 N/A out] -> 50.0
     },
@@ -317,8 +320,8 @@ EXPECTED_CASE: dict[str, tuple[float, str, bool]] = {
     "HAL-0104": (1175 / 21, RI, False),
     # (100 + 62.5 + 600/7 + 50 + 0) / 5 = (4175/14) / 5 = 835/14 = 59.64 -> RI; grade Outstanding: gap 2
     "HAL-0105": (835 / 14, RI, True),
-    # (25/3 + 275/3 + 200/3 + 225/3) / 4 [FB not scored] = (725/3) / 4 = 725/12 = 60.42 -> RI; grade RI
-    "HAL-0106": (725 / 12, RI, False),
+    # (25/3 + 275/3 + 60 + 75) / 4 [FB not scored] = (100 + 135) / 4 = 58.75 -> RI; grade RI
+    "HAL-0106": (58.75, RI, False),
     # (50 + 50 + 60 + 100 + 50) / 5 = 310/5 = 62.0 -> RI; grade Good: gap 1
     "HAL-0107": (62.0, RI, False),
     # (250/3 + 50 + 0 + 0 + 50) / 5 = (550/3) / 5 = 110/3 = 36.67 -> Inadequate; grade RI: gap 1
@@ -339,11 +342,13 @@ EXPECTED_CASE: dict[str, tuple[float, str, bool]] = {
 
 # Dated criteria: (status, credit). credit None = N/A (left out, NaN).
 MET, LATE, OVERDUE, IN_TIME, NOT_APPL = "met", "late", "overdue", "in time", "not applicable"
+NO_START = "no start date"
 EXPECTED_DATED: dict[tuple[str, str], tuple[str, float | None]] = {
     # --- HAL-0101: every window met ---
     # T1 Fri 9 Oct -> Mon 12 Oct: Sat, Sun skipped, Mon = 1 <= 1 (weekend)
     ("HAL-0101", "T1"): (MET, 1.0),
-    # T2 Mon 1 Jun -> Mon 3 Aug: Tue 2-Fri 5 Jun (4), 4 weeks Jun (24), 4 weeks Jul (44), Mon 3 Aug (45) <= 45
+    # T2 counts from the referral (Working Together): Fri 9 Oct -> Wed 14 Oct: Mon 12 (1), Tue 13 (2),
+    #    Wed 14 (3) <= 45
     ("HAL-0101", "T2"): (MET, 1.0),
     # T3 Thu 21 May -> Fri 12 Jun: Fri 22 May 1, Mon 25 May bank hol, Tue 26-Fri 29 (5),
     #    week of 1 Jun (10), Mon 8-Fri 12 Jun (15) <= 15
@@ -351,9 +356,10 @@ EXPECTED_DATED: dict[tuple[str, str], tuple[str, float | None]] = {
     # T4 ICPC 12 Jun + 3 months = 12 Sep; review 11 Sep <= 12 Sep
     ("HAL-0101", "T4"): (MET, 1.0),
     # --- HAL-0102: every window late ---
-    # T1 Fri 9 Oct -> Tue 13 Oct: Mon 1, Tue 2 > 1 (weekend)
+    # T1 Fri 29 May -> Tue 2 Jun: Mon 1, Tue 2 > 1 (weekend)
     ("HAL-0102", "T1"): (LATE, 0.0),
-    # T2 Mon 1 Jun -> Tue 4 Aug: 45 at Mon 3 Aug, Tue 4 Aug = 46 > 45
+    # T2 from the referral Fri 29 May -> Mon 3 Aug: June 1-30 (22 working days), Jul 1-3 (25),
+    #    weeks of 6, 13, 20, 27 Jul (45 at Fri 31 Jul), Mon 3 Aug = 46 > 45
     ("HAL-0102", "T2"): (LATE, 0.0),
     # T3 Thu 21 May -> Mon 15 Jun: 15 at Fri 12 Jun (see above), Mon 15 Jun = 16 > 15
     ("HAL-0102", "T3"): (LATE, 0.0),
@@ -362,16 +368,16 @@ EXPECTED_DATED: dict[tuple[str, str], tuple[str, float | None]] = {
     # --- HAL-0103: open windows still in time on audit date Thu 15 Oct ---
     # T1 Wed 14 Oct, no decision: count to Thu 15 Oct = 1, not > 1 -> N/A
     ("HAL-0103", "T1"): (IN_TIME, None),
-    # T2 Mon 7 Sep, no end: Tue 8-Fri 11 Sep 4, 4 full weeks to Fri 9 Oct (24), Mon 12-Thu 15 Oct (28) <= 45
+    # T2 from the referral Wed 14 Oct, no end: Thu 15 Oct = 1 <= 45
     ("HAL-0103", "T2"): (IN_TIME, None),
     # T3 Thu 1 Oct, no ICPC: Fri 2 Oct 1, Mon 5-Fri 9 (6), Mon 12-Thu 15 (10) <= 15
     ("HAL-0103", "T3"): (IN_TIME, None),
     # T4 no ICPC date (start absent) -> not applicable
     ("HAL-0103", "T4"): (NOT_APPL, None),
     # --- HAL-0104: open windows overdue on audit date Thu 15 Oct ---
-    # T1 Fri 9 Oct, no decision: Mon 12-Thu 15 Oct = 4 > 1 -> 0
+    # T1 Mon 1 Jun, no decision: 1 by Tue 2 Jun, far more by the audit on 15 Oct -> 0
     ("HAL-0104", "T1"): (OVERDUE, 0.0),
-    # T2 Mon 1 Jun, no end: already 45 by Mon 3 Aug, far more by 15 Oct -> 0
+    # T2 from the referral Mon 1 Jun, no end: 45 by Fri 31 Jul (as HAL-0102), far more by 15 Oct -> 0
     ("HAL-0104", "T2"): (OVERDUE, 0.0),
     # T3 Thu 17 Sep, no ICPC: Fri 18 Sep 1, weeks of 21 Sep (6), 28 Sep (11), 5 Oct (16), 12-15 Oct (20) > 15
     ("HAL-0104", "T3"): (OVERDUE, 0.0),
@@ -379,16 +385,15 @@ EXPECTED_DATED: dict[tuple[str, str], tuple[str, float | None]] = {
     # --- HAL-0105 ---
     # T1 Thu 2 Apr -> Tue 7 Apr: Fri 3 Apr Good Friday, Sat, Sun, Mon 6 Apr Easter Monday, Tue 7 = 1 <= 1
     ("HAL-0105", "T1"): (MET, 1.0),
-    ("HAL-0105", "T2"): (NOT_APPL, None),  # no assessment start
+    ("HAL-0105", "T2"): (NOT_APPL, None),  # a referral but no assessment (no start or end date)
     # T3 Mon 1 Jun -> Mon 22 Jun: Tue 2-Fri 5 (4), week 8 Jun (9), week 15 Jun (14), Mon 22 (15) <= 15
     ("HAL-0105", "T3"): (MET, 1.0),
     # T4 ICPC 22 Jun + 3 months = 22 Sep; no review, audit 15 Oct > 22 Sep -> overdue 0
     ("HAL-0105", "T4"): (OVERDUE, 0.0),
     # --- HAL-0106 ---
     ("HAL-0106", "T1"): (NOT_APPL, None),  # no referral date
-    # T2 Mon 27 Jul -> Tue 29 Sep: Tue 28-Fri 31 Jul (4), 4 weeks Aug 3-28 (24), Mon 31 Aug bank hol,
-    #    Tue 1-Fri 4 Sep (28), weeks 7, 14, 21 Sep (43), Mon 28 (44), Tue 29 (45) <= 45 (46 without the hol)
-    ("HAL-0106", "T2"): (MET, 1.0),
+    # T2: an assessment but no referral date: it applies but its clock cannot start -> missing
+    ("HAL-0106", "T2"): (NO_START, None),
     # T3 Fri 21 Aug -> Tue 1 Sep: Mon 24-Fri 28 Aug (5), Mon 31 Aug bank hol, Tue 1 Sep (6) <= 15
     ("HAL-0106", "T3"): (MET, 1.0),
     # T4 ICPC 1 Sep + 3 months = 1 Dec; no review; audit 15 Oct <= 1 Dec -> in time
@@ -400,6 +405,11 @@ EXPECTED_DATED: dict[tuple[str, str], tuple[str, float | None]] = {
     # --- HAL-0108 ---
     # T1 Thu 2 Apr -> Wed 8 Apr: Good Friday, weekend, Easter Monday skipped; Tue 7 (1), Wed 8 (2) > 1
     ("HAL-0108", "T1"): (LATE, 0.0),
+    # T2 Thu 2 Apr -> Thu 11 Jun: Fri 3 & Mon 6 Apr bank hols, Tue 7-Fri 10 Apr (4),
+    #    weeks 13, 20, 27 Apr (19), Mon 4 May bank hol, Tue 5-Fri 8 May (23), weeks 11, 18 May (33),
+    #    Mon 25 May bank hol, Tue 26-Fri 29 May (37), week 1 Jun (42), Mon 8 (43), Tue 9 (44),
+    #    Wed 10 (45), Thu 11 Jun (46) > 45 (it would be 42, in time, without the four hols)
+    ("HAL-0108", "T2"): (LATE, 0.0),
     # T4 ICPC 30 Nov 2025 -> deadline 28 Feb 2026 (clamped); review 1 Mar 2026 > 28 Feb -> late
     ("HAL-0108", "T4"): (LATE, 0.0),
     # --- HAL-0109: no dates at all ---
@@ -408,16 +418,16 @@ EXPECTED_DATED: dict[tuple[str, str], tuple[str, float | None]] = {
     ("HAL-0109", "T3"): (NOT_APPL, None),
     ("HAL-0109", "T4"): (NOT_APPL, None),
     # --- HAL-0110 ---
-    # T1 Mon 14 Sep -> Mon 14 Sep: same day = 0 <= 1
+    # T1 Tue 11 Aug -> Tue 11 Aug: same day = 0 <= 1
     ("HAL-0110", "T1"): (MET, 1.0),
-    # T2 Tue 11 Aug, no end: Wed 12-Fri 14 Aug (3), weeks 17, 24 Aug (13), Mon 31 Aug bank hol,
+    # T2 from the referral Tue 11 Aug, no end: Wed 12-Fri 14 Aug (3), weeks 17, 24 Aug (13),
+    #    Mon 31 Aug bank hol,
     #    Tue 1-Fri 4 Sep (17), 4 weeks Sep 7-Oct 2 (37), week 5 Oct (42), Mon 12-Thu 15 Oct (46) > 45
     ("HAL-0110", "T2"): (OVERDUE, 0.0),
     # --- HAL-0111 (Health Visiting) ---
     # T1 Thu 15 Oct = audit date, no decision: count 0 <= 1 -> in time
     ("HAL-0111", "T1"): (IN_TIME, None),
-    # T2 Wed 12 Aug, no end: Thu 13-Fri 14 (2), weeks 17, 24 Aug (12), Mon 31 Aug bank hol,
-    #    Tue 1-Fri 4 Sep (16), 4 weeks Sep 7-Oct 2 (36), week 5 Oct (41), Mon 12-Thu 15 Oct (45): 45 not > 45
+    # T2 from the referral Thu 15 Oct (the audit date), no end: 0 <= 45 -> in time
     ("HAL-0111", "T2"): (IN_TIME, None),
     # T3 Fri 18 Sep -> Mon 12 Oct: weeks of 21 Sep (5), 28 Sep (10), 5 Oct (15), Mon 12 Oct (16) > 15
     ("HAL-0111", "T3"): (LATE, 0.0),
@@ -426,10 +436,7 @@ EXPECTED_DATED: dict[tuple[str, str], tuple[str, float | None]] = {
     # --- HAL-0112 (Health Visiting, audit date Mon 2 Nov) ---
     # T1 Fri 30 Oct, no decision: Sat, Sun skipped, Mon 2 Nov = 1, not > 1 -> in time (weekend)
     ("HAL-0112", "T1"): (IN_TIME, None),
-    # T2 Thu 2 Apr -> Wed 10 Jun: Fri 3 & Mon 6 Apr bank hols, Tue 7-Fri 10 Apr (4),
-    #    weeks 13, 20, 27 Apr (19), Mon 4 May bank hol, Tue 5-Fri 8 May (23), weeks 11, 18 May (33),
-    #    Mon 25 May bank hol, Tue 26-Fri 29 May (37), week 1 Jun (42), Mon 8, Tue 9, Wed 10 Jun (45)
-    #    -> 45 <= 45 (49 without the hols)
+    # T2 from the referral Fri 30 Oct -> Mon 2 Nov: Sat, Sun skipped, Mon = 1 <= 45
     ("HAL-0112", "T2"): (MET, 1.0),
     # T3 Fri 9 Oct, no ICPC: weeks of 12, 19, 26 Oct (15), Mon 2 Nov (16) > 15 -> overdue 0
     ("HAL-0112", "T3"): (OVERDUE, 0.0),
@@ -439,7 +446,8 @@ EXPECTED_DATED: dict[tuple[str, str], tuple[str, float | None]] = {
     # --- HAL-0114 (Health Visiting) ---
     # T1 Fri 22 May -> Tue 26 May: Sat, Sun, Mon 25 May bank hol skipped; Tue 26 = 1 <= 1
     ("HAL-0114", "T1"): (MET, 1.0),
-    # T2 Mon 1 Jun -> Fri 31 Jul: Tue 2-Fri 5 Jun (4), 4 weeks Jun (24), 4 weeks Jul (44) <= 45
+    # T2 from the referral Fri 22 May -> Mon 27 Jul: Mon 25 May bank hol, Tue 26-Fri 29 May (4),
+    #    June (26 at Tue 30 Jun), Jul 1-3 (29), weeks 6, 13, 20 Jul (44), Mon 27 Jul (45) <= 45
     ("HAL-0114", "T2"): (MET, 1.0),
     # T3 Mon 1 Jun -> Mon 22 Jun: 15 (as HAL-0105) <= 15
     ("HAL-0114", "T3"): (MET, 1.0),

@@ -60,7 +60,7 @@ def test_tools_used_by_hand(halton):
                       "tool_name": ["Home Conditions Tool", "Home Conditions Tool", " ",
                                     "Graded Care Profile 2"]})
     counts = agg.tool_counts(t, halton)
-    assert list(counts.index) == [*halton.model.tools, agg.NO_TOOL]
+    assert list(counts.index) == [*halton.tools, agg.NO_TOOL]
     assert list(counts.columns) == ["Schools", "Housing", agg.PARTNERSHIP]  # profile order
     a = agg.tools_used(counts, "Schools")
     assert a.loc["Home Conditions Tool", "Audits"] == 2

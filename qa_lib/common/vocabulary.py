@@ -55,6 +55,7 @@ class TimescaleStatus(StrEnum):
     OVERDUE = "overdue"  # no end date, and the limit had passed on the audit date
     IN_TIME = "in time"  # no end date yet, and the limit had not passed
     NOT_APPLICABLE = "not applicable"
+    NO_START = "no start date"  # it applies (T2: there was an assessment) but its start is blank
 
 
 class FileStatus(StrEnum):

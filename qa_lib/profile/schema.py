@@ -51,13 +51,30 @@ class Rule(_Strict):
     end: str | None = None
     limit: float | None = None
     params: dict[str, object] = Field(default_factory=dict)
+    # the criterion applies only on rows where at least one of these columns has a value
+    # (T2: the case had an assessment, a start or an end date); empty = every row
+    applies_when_any: tuple[str, ...] = ()
 
 
 class Source(_Strict):
-    """Where in the strategy a criterion comes from: a section heading and a short quote."""
+    """What supports a criterion (or a list entry, or a drift rule): either a quote from the
+    strategy with its section (``kind: strategy``), or national guidance with the edition
+    and the requirement (``kind: national``); with one sentence saying why it supports it."""
 
-    section: str = Field(min_length=2)
-    quote: str = Field(min_length=10, max_length=400)
+    kind: Literal["strategy", "national"] = "strategy"
+    section: str | None = Field(default=None, min_length=2)
+    quote: str | None = Field(default=None, min_length=10, max_length=400)
+    guidance: str | None = Field(default=None, min_length=5)  # e.g. Working Together ... 2023
+    requirement: str | None = Field(default=None, min_length=10, max_length=400)
+    why: str | None = Field(default=None, min_length=10, max_length=400)
+
+    @model_validator(mode="after")
+    def _kind_has_its_fields(self) -> Source:
+        if self.kind == "strategy" and not (self.section and self.quote):
+            raise ValueError("a strategy source needs 'section' and 'quote'")
+        if self.kind == "national" and not (self.guidance and self.requirement):
+            raise ValueError("a national source needs 'guidance' and 'requirement'")
+        return self
 
 
 class Criterion(_Strict):
@@ -69,6 +86,7 @@ class Criterion(_Strict):
     answers: tuple[Literal["Yes", "Partly", "No", "N/A"], ...] | None = None
     rule: Rule | None = None
     source: Source | None = None
+    inferred: bool = False  # the strategy implies but does not state it (shown as such)
 
     @model_validator(mode="after")
     def _answers_or_rule(self) -> Criterion:
@@ -115,12 +133,52 @@ class ExtraColumn(_Strict):
 
 
 class Drift(_Strict):
-    """Which dates and criterion the drift flags are read from."""
+    """The drift flags, reported not scored: plans open longer than the strategy's own limit
+    (only where its text names one: ``plan_months``, for ``plan_types`` or every plan), and
+    a first review overdue (``review_criterion``, for every profile)."""
 
-    plan_months: int = 18
+    plan_months: int | None = Field(default=None, gt=0)
+    plan_types: tuple[str, ...] = ()  # empty: every plan type
     plan_start: str
     plan_end: str
     review_criterion: str | None = None
+    source: Source | None = None  # what in the strategy sets the plan limit
+
+
+class Listed(_Strict):
+    """One entry of a profile's list (a partner, a tool): its name, and whether the strategy
+    names it or it is inferred, with what supports it."""
+
+    name: str = Field(min_length=2)
+    inferred: bool = False
+    source: Source | None = None
+
+
+class GradedTool(Listed):
+    """A tool the strategy names that grades areas of a child's care (distance travelled
+    is first against latest grade in each area)."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")  # prefix of its grade columns
+    areas: tuple[str, ...] = Field(min_length=1)
+    min: int = 1
+    max: int = 5
+    lower_is_better: bool = True
+
+
+class Indicator(_Strict):
+    """A strategy-level measure the strategy says it will monitor (its scorecard): filled
+    in each period by the performance team, or computed from the case rows."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(min_length=3)
+    source: Source
+    direction: Literal["higher", "lower"]  # which way is good
+    unit: Literal["percent", "count", "number", "days", "rate"] = "percent"
+    numerator: str = Field(min_length=3)  # what is counted
+    denominator: str | None = None  # what it is counted out of (None for a count)
+    baseline: float | None = None
+    target: float | None = None
+    computed: Rule | None = None  # computed from the case rows instead of filled in
 
 
 class StrategyDocument(_Strict):
@@ -142,8 +200,12 @@ class ProfileModel(_Strict):
     source_document: StrategyDocument | None = None
     plugins: tuple[str, ...] = ()  # Python files (relative to the profile) registering functions
     bands: tuple[Band, ...] = Field(min_length=2)
-    partners: tuple[str, ...] = Field(min_length=1)
-    tools: tuple[str, ...] = Field(min_length=1)
+    partners: tuple[str | Listed, ...] = Field(min_length=1)
+    tools: tuple[str | Listed, ...] = Field(min_length=1)
+    graded_tools: tuple[GradedTool, ...] = ()
+    neglect_types: tuple[str, ...] = Field(default=NEGLECT_TYPES, min_length=1)
+    plan_types: tuple[str, ...] = Field(default=PLAN_TYPES, min_length=1)
+    indicators: tuple[Indicator, ...] = ()
     measures: tuple[Measure, ...] = Field(min_length=1)
     date_columns: tuple[DateColumn, ...] = ()
     date_order: tuple[tuple[str, str], ...] = ()
@@ -177,7 +239,24 @@ def cross_check(model: ProfileModel) -> list[tuple[str, str]]:
         for col in pair:
             if col not in dates:
                 out.append((f"date_order.{i}", f"'{col}' is not in date_columns"))
+    for i, m in enumerate(model.measures):
+        for j, c in enumerate(m.criteria):
+            for col in (c.rule.applies_when_any if c.rule else ()):
+                if col not in dates:
+                    out.append((f"measures.{i}.criteria.{j}.rule.applies_when_any",
+                                f"criterion {c.key}: '{col}' is not in date_columns"))
+    for field_name in ("partners", "tools"):
+        names = [_name(e) for e in getattr(model, field_name)]
+        for name in {n for n in names if names.count(n) > 1}:
+            out.append((field_name, f"'{name}' is listed twice"))
+    tool_names = {_name(t) for t in model.tools}
+    for i, g in enumerate(model.graded_tools):
+        if g.name not in tool_names:
+            out.append((f"graded_tools.{i}.name", f"'{g.name}' is not in tools"))
     if model.drift:
+        for i, t in enumerate(model.drift.plan_types):
+            if t not in model.plan_types:
+                out.append((f"drift.plan_types.{i}", f"'{t}' is not in plan_types"))
         for name in ("plan_start", "plan_end"):
             col = getattr(model.drift, name)
             if col not in dates:
@@ -206,6 +285,14 @@ class Column:
     extra: dict = field(default_factory=dict)
 
 
+def _name(entry: str | Listed) -> str:
+    return entry if isinstance(entry, str) else entry.name
+
+
+def _listed(entry: str | Listed) -> Listed:
+    return Listed(name=entry) if isinstance(entry, str) else entry
+
+
 @dataclass(frozen=True)
 class Profile:
     """A loaded, checked profile with helpers for the sheet layout and scoring."""
@@ -231,7 +318,23 @@ class Profile:
 
     @property
     def partners(self) -> tuple[str, ...]:
-        return self.model.partners
+        """The partner agencies' names."""
+        return tuple(_name(p) for p in self.model.partners)
+
+    @property
+    def tools(self) -> tuple[str, ...]:
+        """The names of the tools a case may record (graded tools among them)."""
+        return tuple(_name(t) for t in self.model.tools)
+
+    @property
+    def partner_entries(self) -> tuple[Listed, ...]:
+        """Each partner with whether it is inferred and what supports it."""
+        return tuple(_listed(p) for p in self.model.partners)
+
+    @property
+    def tool_entries(self) -> tuple[Listed, ...]:
+        """Each tool with whether it is inferred and what supports it."""
+        return tuple(_listed(t) for t in self.model.tools)
 
     @property
     def band_names(self) -> tuple[str, ...]:
@@ -253,10 +356,11 @@ class Profile:
             Column("auditor_role", "text", "Role of the auditor (optional)", in_header=False),
             Column("audit_date", "date", "Date of this audit", required=True),
             Column("age_band", "choice", "Child's age band at the audit", choices=AGE_BANDS),
-            Column("plan_type", "choice", "The child's plan at the audit", choices=PLAN_TYPES),
+            Column("plan_type", "choice", "The child's plan at the audit",
+                   choices=self.model.plan_types),
             Column("neglect_types", "multi_choice",
-                   "Types of neglect (any of Physical; Educational; Emotional; Medical, "
-                   "separated by ;)", choices=NEGLECT_TYPES),
+                   f"Types of neglect (any of {'; '.join(self.model.neglect_types)}, "
+                   "separated by ;)", choices=self.model.neglect_types),
         ]
         for m in self.measures:
             for c in m.criteria:
@@ -268,7 +372,7 @@ class Profile:
         for x in self.model.extra_columns:
             choices = x.choices or ()
             if x.choices_from == "tools":
-                choices = self.model.tools
+                choices = self.tools
             elif x.choices_from == "partners":
                 choices = self.partners
             cols.append(Column(x.key, x.type, x.question, in_header=False, choices=choices,

@@ -18,7 +18,7 @@ import numpy as np
 
 from qa_lib.common.working_days import add_working_days
 from qa_lib.profile.audit_tool import build_template, slugify
-from qa_lib.profile.schema import AGE_BANDS, NEGLECT_TYPES, Profile
+from qa_lib.profile.schema import AGE_BANDS, NEGLECT_TYPES, PLAN_TYPES, Profile
 
 # Partner quality from 0 (poor practice) to 1 (excellent); the strong and the weak one stand out.
 DEFAULT_QUALITY = [0.93, 0.74, 0.68, 0.62, 0.57, 0.50, 0.28]
@@ -84,10 +84,40 @@ def _wd(d: dt.date, n: int) -> dt.date:
     return add_working_days([d], n)[0].item()
 
 
-def _case_facts(rng: np.random.Generator, i: int, audit: dt.date) -> dict:
+_DEFAULT_PLANS = (["Child Protection", "Child in Need", "Early Help/MAP", "Looked After"],
+                  [0.45, 0.3, 0.2, 0.05])
+_DEFAULT_NEGLECT = [0.45, 0.2, 0.25, 0.1]
+
+
+def _weights(n: int, first: float = 0.45) -> list[float]:
+    """Chances for ``n`` choices: the first likeliest, the rest sharing what is left."""
+    if n == 1:
+        return [1.0]
+    rest = (1 - first) / (n - 1)
+    return [first] + [rest] * (n - 1)
+
+
+def _lists(profile: Profile) -> tuple[list[str], list[float], list[str], list[float]]:
+    """The profile's plan types and neglect types, each with the chance of being drawn (the
+    default lists keep their long-standing chances, so a demo round stays the same)."""
+    if tuple(profile.model.plan_types) == PLAN_TYPES:
+        plans, p_plans = _DEFAULT_PLANS
+    else:
+        plans = [t for t in profile.model.plan_types if t.lower() != "none"]
+        plans.sort(key=lambda t: "protection" not in t.lower())  # child protection likeliest
+        p_plans = _weights(len(plans))
+    neglect = list(profile.model.neglect_types)
+    p_neglect = (_DEFAULT_NEGLECT if tuple(neglect) == NEGLECT_TYPES
+                 else _weights(len(neglect), 0.3))
+    return plans, p_plans, neglect, p_neglect
+
+
+def _case_facts(rng: np.random.Generator, i: int, audit: dt.date, profile: Profile) -> dict:
     """Dates and context shared by every partner auditing one case."""
-    plan = rng.choice(["Child Protection", "Child in Need", "Early Help/MAP", "Looked After"],
-                      p=[0.45, 0.3, 0.2, 0.05])
+    plans, p_plans, neglect, p_neglect = _lists(profile)
+    plan = rng.choice(plans, p=p_plans)
+    protection = "protection" in plan.lower()
+    early_help = "early help" in plan.lower()
     if i < len(BANK_HOLIDAY_EVES):
         referral = BANK_HOLIDAY_EVES[i]
     else:
@@ -98,8 +128,8 @@ def _case_facts(rng: np.random.Generator, i: int, audit: dt.date) -> dict:
     facts: dict = {
         "age_band": rng.choice(AGE_BANDS, p=[0.04, 0.16, 0.3, 0.3, 0.15, 0.05]),
         "plan_type": plan,
-        "neglect_types": "; ".join(sorted(set(rng.choice(NEGLECT_TYPES, size=int(
-            rng.integers(1, 3)), p=[0.45, 0.2, 0.25, 0.1])), key=NEGLECT_TYPES.index)),
+        "neglect_types": "; ".join(sorted(set(rng.choice(neglect, size=int(
+            rng.integers(1, 3)), p=p_neglect)), key=neglect.index)),
         "referral_date": referral,
         "referral_decision_date": _wd(referral, decision_wd),
     }
@@ -109,7 +139,7 @@ def _case_facts(rng: np.random.Generator, i: int, audit: dt.date) -> dict:
     a_end = _wd(a_start, a_len)
     if a_end <= audit and rng.random() > 0.12:
         facts["assessment_end_date"] = a_end
-    if plan == "Child Protection":
+    if protection:
         strat = _wd(a_start, int(rng.integers(1, 10)))
         icpc = _wd(strat, int(rng.choice([8, 12, 14, 15, 17, 22])))
         if icpc < audit:
@@ -120,7 +150,7 @@ def _case_facts(rng: np.random.Generator, i: int, audit: dt.date) -> dict:
             if review <= audit and rng.random() > 0.15:
                 facts["first_review_date"] = review
             facts["plan_start_date"] = icpc
-    if "plan_start_date" not in facts and plan != "Early Help/MAP":
+    if "plan_start_date" not in facts and not early_help:
         facts["plan_start_date"] = facts["referral_decision_date"]
     if i % 9 == 4:  # some long-running plans for the drift flag
         facts["plan_start_date"] = audit - dt.timedelta(days=int(rng.integers(560, 700)))
@@ -192,7 +222,7 @@ def make_demo_returns(profile: Profile, folder: Path | str, *, seed: int = 2026,
         audit = audit_start + dt.timedelta(days=int(rng.integers(0, span + 1)))
         while audit.weekday() >= 5:
             audit -= dt.timedelta(days=1)
-        facts.append((f"{prefix}-{i + 1:04d}", audit, _case_facts(rng, i, audit)))
+        facts.append((f"{prefix}-{i + 1:04d}", audit, _case_facts(rng, i, audit, profile)))
     strong = partners[int(np.argmax(quality))]
     weak = partners[int(np.argmin(quality))]
     for p, q in zip(partners, quality, strict=True):

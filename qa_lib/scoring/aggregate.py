@@ -207,7 +207,7 @@ def tool_counts(scored: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     col = tool_column(profile)
     if col is None or col not in scored:
         return pd.DataFrame()
-    names = pd.Index([*profile.model.tools, NO_TOOL], name="Tool")
+    names = pd.Index([*profile.tools, NO_TOOL], name="Tool")
     text = scored[col].astype(object)
     named = text.where(text.notna() & (text.astype(str).str.strip() != ""), NO_TOOL)
     counts = pd.crosstab(named, scored["partner"]).reindex(index=names, fill_value=0)
@@ -284,16 +284,20 @@ def moderation(scored: pd.DataFrame, profile: Profile, partner: str | None = Non
 
 
 def drift(scored: pd.DataFrame, profile: Profile, partner: str | None = None) -> pd.DataFrame:
-    """Rows with a drift flag: plan open 18 months or more, or first review overdue."""
+    """Rows with a drift flag: a plan open longer than the profile's limit (where its
+    strategy names one), or first review overdue."""
     g = scored if partner is None else scored[scored["partner"] == partner]
     g = g[g["drift_plan_long"] | g["drift_review_overdue"]]
-    months = profile.model.drift.plan_months if profile.model.drift else 18
-    out = pd.DataFrame({
+    months = profile.model.drift.plan_months if profile.model.drift else None
+    columns = {
         "Case": g["case_ref"], "Partner": g["partner"], "Plan type": g["plan_type"],
         "Months on plan": g["plan_months_open"],
         f"Plan {months}+ months": g["drift_plan_long"].map({True: "Yes", False: "No"}),
         "First review overdue": g["drift_review_overdue"].map({True: "Yes", False: "No"}),
-    })
+    }
+    if months is None:  # the strategy names no limit on a plan's length
+        columns.pop(f"Plan {months}+ months")
+    out = pd.DataFrame(columns)
     return out.sort_values(["Partner", "Case"]).reset_index(drop=True)
 
 

@@ -94,8 +94,19 @@ def _criterion_columns(t: pd.DataFrame, c: Criterion, cols: dict[str, object]) -
         cols[c.key] = ans
     else:
         out = computed.REGISTRY[c.rule.function](t, c.rule)
+        no_start = np.zeros(len(t), dtype=bool)
+        if c.rule.applies_when_any:  # e.g. T2 only where the case had an assessment
+            applies = t[list(c.rule.applies_when_any)].notna().any(axis=1).to_numpy()
+            out.credit[~applies] = np.nan
+            out.status[~applies] = TimescaleStatus.NOT_APPLICABLE
+            if out.elapsed is not None:
+                out.elapsed[~applies] = np.nan
+            if c.rule.start:  # applies, but its clock cannot start: missing, not N/A
+                no_start = applies & t[c.rule.start].isna().to_numpy()
+                out.status[no_start] = TimescaleStatus.NO_START
         credit = pd.Series(out.credit, dtype=float)
-        state = np.where(credit.notna(), _ANSWERED, _NA).astype(np.int8)
+        state = np.where(credit.notna(), _ANSWERED, np.where(no_start, _MISSING, _NA)
+                         ).astype(np.int8)
         cols[status_col(c.key)] = pd.Series(out.status, dtype=object)
         if out.elapsed is not None:
             cols[elapsed_col(c.key)] = pd.Series(out.elapsed, dtype=float)
@@ -150,9 +161,13 @@ def _drift(out: pd.DataFrame, t: pd.DataFrame, profile: Profile) -> pd.DataFrame
         return out
     start = pd.to_datetime(t[d.plan_start])
     stop = pd.to_datetime(t[d.plan_end]).fillna(pd.to_datetime(t["audit_date"]))
-    limit = pd.Series(add_months(start, d.plan_months))
-    long_ = (stop.to_numpy().astype("datetime64[D]") >= limit.to_numpy()) & start.notna().to_numpy()
-    out["drift_plan_long"] = pd.Series(long_, dtype=bool)
+    if d.plan_months is not None:  # only where the strategy names a limit
+        limit = pd.Series(add_months(start, d.plan_months))
+        long_ = ((stop.to_numpy().astype("datetime64[D]") >= limit.to_numpy())
+                 & start.notna().to_numpy())
+        if d.plan_types:
+            long_ &= t["plan_type"].isin(d.plan_types).to_numpy()
+        out["drift_plan_long"] = pd.Series(long_, dtype=bool)
     months = (stop - start).dt.days / 30.4375
     out["plan_months_open"] = months.round(1)
     if d.review_criterion:

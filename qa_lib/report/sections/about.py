@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from qa_lib.profile.traceability import criteria_table
 from qa_lib.report import fragments as fr
 from qa_lib.report.policy import Policy
 from qa_lib.report.round_data import RoundData
@@ -57,12 +58,7 @@ def method_section(data: RoundData, partner: str | None = None) -> str:
     if len(files):
         files = files[["file", "status", "rows", "sha256"]].rename(columns={
             "file": "File", "status": "Status", "rows": "Rows read", "sha256": "SHA-256"})
-    crit = pd.DataFrame([{
-        "Criterion": c.key, "Measure": m.name, "Question": c.question, "Weight": c.weight,
-        "Answer": "/".join(c.answers) if c.answers else f"computed: {c.rule.function}",
-        "Source in the strategy": (f"{c.source.section}: \u201c{c.source.quote}\u201d"
-                                   if c.source else "not recorded")}
-        for m in p.measures for c in m.criteria])
+    crit = criteria_table(p)
     return (fr.bullet_list(items)
             + fr.definition_list([
                 ("Strategy profile", f"{p.name}, version {p.version}"),
@@ -70,8 +66,10 @@ def method_section(data: RoundData, partner: str | None = None) -> str:
                 ("Toolkit version", str(data.meta.get("toolkit_version", ""))),
                 ("Audit reference date", str(data.meta.get("today", ""))),
             ])
-            + fr.paragraph("Each criterion with the passage of the strategy it comes from, so "
-                           "a reader can see why the question is asked.")
+            + fr.paragraph("Each criterion with what supports it: the passage of the strategy "
+                           "(or, for the statutory timescales, the national guidance), and why, "
+                           "so a reader can see why the question is asked. A criterion marked "
+                           "inferred is implied by the strategy but not stated in it.")
             + fr.table(crit, f"Criteria of the profile and their sources in "
                              f"{p.model.strategy}", row_header="Criterion",
                        number_columns={"Weight": 0})

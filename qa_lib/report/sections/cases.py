@@ -62,10 +62,16 @@ def drift_section(data: RoundData, partner: str | None) -> str:
     dr = agg.drift(data.scored, data.profile, partner)
     if partner:
         dr = dr.drop(columns=["Partner"])
-    months = data.profile.model.drift.plan_months if data.profile.model.drift else 18
-    return (fr.paragraph(
-        f"Drift flags are reported, not scored: a plan open {months} months or more (at its "
-        "end, or at the audit date while open), and a first review conference overdue.")
+    d = data.profile.model.drift
+    if d is not None and d.plan_months is not None:
+        which = f"a {' or '.join(d.plan_types)} plan" if d.plan_types else "a plan"
+        said = (f"Drift flags are reported, not scored: {which} open {d.plan_months} months or "
+                "more (at its end, or at the audit date while open), as the strategy "
+                "monitors, and a first review conference overdue.")
+    else:
+        said = ("Drift flags are reported, not scored: a first review conference overdue. The "
+                "strategy names no limit on how long a plan may run, so none is flagged.")
+    return (fr.paragraph(said)
         + fr.table(dr, "Cases with a drift flag", row_header="Case",
                    number_columns={"Months on plan": 1}, empty="No case has a drift flag."))
 
