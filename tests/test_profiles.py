@@ -109,7 +109,7 @@ def test_all_five_strategies_ship():
 def test_profile_loads(name):
     p = load_profile(name)
     assert p.name == name
-    assert p.version == "1.0.0"
+    assert re.fullmatch(r"\d+\.\d+\.\d+", p.version)
     assert p.describe().startswith(name)
 
 
@@ -117,7 +117,8 @@ def test_profile_shape(profile):
     keys = [m.key for m in profile.measures]
     assert set(CORE) <= set(keys), f"{profile.name}: core measures missing: {set(CORE) - set(keys)}"
     assert len(set(keys) - set(CORE)) >= 1, f"{profile.name}: no measure beyond the four core ones"
-    assert len(profile.partners) >= 6 and len(set(profile.partners)) == len(profile.partners)
+    # as many partners as the strategy names (never padded to a count)
+    assert profile.partners and len(set(profile.partners)) == len(profile.partners)
     tools = profile.tools
     assert len(tools) >= 2 and tools[-1] == "Other"
     doc = profile.model.source_document
