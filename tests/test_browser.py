@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 
 from browser import axe_violations, open_offline
+from conftest import HALTON_V1
 from qa_lib.profile.schema import load_profile
 from qa_lib.run.round import run_round
 from qa_lib.run.synthetic import make_demo_returns
@@ -20,7 +21,7 @@ TODAY_DEMO = dt.date(2026, 10, 30)
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory):
     """A small partial round (so every kind of page and warning is present)."""
-    halton = load_profile("halton")
+    halton = load_profile(HALTON_V1)
     root = tmp_path_factory.mktemp("browser")
     demo = make_demo_returns(halton, root / "returns", cases=14, seed=7,
                              partners=["Children's Social Care", "Health Visiting", "Housing"],

@@ -23,7 +23,7 @@ from xml.sax.saxutils import escape
 import pytest
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from conftest import TODAY, zip_bytes
+from conftest import HALTON_V1, TODAY, zip_bytes
 from qa_lib.checks.rules import (
     CHECKS,
     catalogue,
@@ -46,7 +46,7 @@ from qa_lib.ingest.returns import read_returns
 from qa_lib.profile.schema import Profile, load_profile
 
 ROOT = Path(__file__).resolve().parents[1]
-HALTON = load_profile("halton")
+HALTON = load_profile(HALTON_V1)
 KEYS = [c.key for c in HALTON.columns]
 
 COVERED: set[str] = set()

@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import TODAY, base_row, write_return
+from conftest import HALTON_V1, TODAY, base_row, write_return
 from qa_lib.run.folder import host as _host
 from qa_lib.run.round import NOTEBOOK_DIR, RoundError, run_round
 
@@ -126,7 +126,7 @@ def test_killed_round_leaves_no_folder_under_its_name(tmp_path, inputs):
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "qa_lib.cli", "run", "--profile", "halton", "--round", "K",
+        [sys.executable, "-m", "qa_lib.cli", "run", "--profile", HALTON_V1, "--round", "K",
          "--inputs", str(inputs), "--out", str(out), "--today", TODAY.isoformat()],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     try:
@@ -149,7 +149,7 @@ def test_killed_round_leaves_no_folder_under_its_name(tmp_path, inputs):
     going = out / f".J.partial-{_host()}-{os.getpid()}-abcd1234"
     going.mkdir()
     said: list[str] = []
-    res = run_round("halton", "K", inputs, out, today=TODAY, progress=said.append)
+    res = run_round(HALTON_V1, "K", inputs, out, today=TODAY, progress=said.append)
     assert res.status == "complete"
     assert not left[0].exists() and any(left[0].name in s for s in said)
     assert going.is_dir()

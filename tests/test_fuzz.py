@@ -13,13 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from conftest import TODAY, examples
+from conftest import HALTON_V1, TODAY, examples
 from qa_lib.checks.rules import catalogue, validate
 from qa_lib.ingest.returns import read_returns
 from qa_lib.profile.schema import load_profile
 from qa_lib.scoring.score import measure_columns, score
 
-HALTON = load_profile("halton")
+HALTON = load_profile(HALTON_V1)
 KEYS = [c.key for c in HALTON.columns]
 CODES = set(catalogue()["code"])
 

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from openpyxl.utils import get_column_letter
 
-from conftest import base_row, write_return
+from conftest import HALTON_V1, base_row, write_return
 from qa_lib.ingest import workbook
 from qa_lib.ingest.returns import read_returns
 from qa_lib.ingest.workbook import Book
@@ -30,7 +30,7 @@ import pickle, re, sys
 from pathlib import Path
 from qa_lib.ingest.returns import read_returns
 from qa_lib.profile.schema import load_profile
-ing = read_returns(sys.argv[1], load_profile("halton"))
+ing = read_returns(sys.argv[1], load_profile(sys.argv[3]))
 pickle.dump((ing.table, [(p.code, p.column) for p in ing.problems]), open(sys.argv[2], "wb"))
 print(re.search(r"VmHWM:\\s+(\\d+) kB", Path("/proc/self/status").read_text()).group(1))
 """
@@ -96,8 +96,9 @@ def test_formatting_to_row_1000001_is_read_in_bounded_memory(tmp_path, halton):
         assert z.getinfo(_audit_member(z)).file_size > 900 * 2**20  # about 1 GB unzipped
 
     out = tmp_path / "read.pickle"
-    run = subprocess.run([sys.executable, "-c", _CHILD, str(formatted.parent), str(out)],
-                         capture_output=True, text=True, check=True, cwd=Path(__file__).parent.parent)
+    run = subprocess.run([sys.executable, "-c", _CHILD, str(formatted.parent), str(out),
+                          HALTON_V1], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).parent.parent)
     peak_mib = int(run.stdout.split()[-1]) / 1024
     table, problems = pd.read_pickle(out)
 

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from test_checks_codes import csv_bytes, row
 
+from conftest import HALTON_V1
+
 ROOT = Path(__file__).resolve().parents[1]
 NOBODY = 65534
 
@@ -62,7 +64,7 @@ def test_a_return_the_user_may_not_read_is_refused_naming_it(shared):
     inputs = _inputs(shared)
     (inputs / "schools.csv").chmod(0o000)
     out = shared / "out"
-    done = _cli("validate", "--profile", "halton", "--inputs", str(inputs), "--out", str(out),
+    done = _cli("validate", "--profile", HALTON_V1, "--inputs", str(inputs), "--out", str(out),
                 "--today", "2026-11-02")
     assert "Traceback" not in done.stderr + done.stdout
     reports = list(out.glob("validation-*/validation.xlsx"))
@@ -81,7 +83,7 @@ def test_a_subfolder_the_user_may_not_open_is_refused_naming_it(shared):
     locked.mkdir()
     (locked / "health.csv").write_bytes(csv_bytes([row(partner="Health Visiting")]))
     locked.chmod(0o000)
-    done = _cli("validate", "--profile", "halton", "--inputs", str(inputs), "--out",
+    done = _cli("validate", "--profile", HALTON_V1, "--inputs", str(inputs), "--out",
                 str(shared / "out"), "--today", "2026-11-02")
     assert "Traceback" not in done.stderr + done.stdout
     assert "late returns" in done.stdout and "1 error(s)" in done.stdout, done.stdout
@@ -92,7 +94,7 @@ def test_a_reports_folder_the_user_may_not_write_is_one_sentence(shared):
     out = shared / "out"
     out.mkdir()
     out.chmod(0o555)
-    done = _cli("run", "--profile", "halton", "--round", "R", "--inputs", str(inputs), "--out",
+    done = _cli("run", "--profile", HALTON_V1, "--round", "R", "--inputs", str(inputs), "--out",
                 str(out), "--today", "2026-11-02")
     assert done.returncode in (1, 2)
     assert "Traceback" not in done.stderr

@@ -12,7 +12,7 @@ import errno
 
 import pytest
 
-from conftest import TODAY, base_row, write_return
+from conftest import HALTON_V1, TODAY, base_row, write_return
 from qa_lib import cli
 from qa_lib.run import folder
 from qa_lib.run import round as round_module
@@ -37,7 +37,7 @@ def refused_returns(tmp_path, halton):
 
 
 def run_cli(*args: str) -> int:
-    return cli.main(["run", "--profile", "halton", "--today", TODAY.isoformat(), *args])
+    return cli.main(["run", "--profile", HALTON_V1, "--today", TODAY.isoformat(), *args])
 
 
 def leftovers(out):
@@ -143,8 +143,8 @@ def test_two_refused_runs_in_the_same_second_keep_both_reports(tmp_path, refused
                                                                monkeypatch):
     monkeypatch.setattr(folder, "stamp", lambda: "20261102-090000")
     out = tmp_path / "o"
-    a = run_round("halton", "R", refused_returns, out, today=TODAY, progress=quiet)
-    b = run_round("halton", "R", refused_returns, out, today=TODAY, progress=quiet)
+    a = run_round(HALTON_V1, "R", refused_returns, out, today=TODAY, progress=quiet)
+    b = run_round(HALTON_V1, "R", refused_returns, out, today=TODAY, progress=quiet)
     assert a.folder.name == "R.refused-20261102-090000"
     assert b.folder.name == "R.refused-20261102-090000-2"
     assert (a.folder / "validation.html").is_file() and (b.folder / "validation.html").is_file()
@@ -154,11 +154,11 @@ def test_a_second_run_in_the_same_reports_folder_waits_for_none(tmp_path, refuse
     out = tmp_path / "o"
     with folder.locked(out):  # the first run, still going
         with pytest.raises(RoundError, match="Another qa-audit run is writing") as e:
-            run_round("halton", "R", refused_returns, out, today=TODAY, progress=quiet)
+            run_round(HALTON_V1, "R", refused_returns, out, today=TODAY, progress=quiet)
     assert f"process {__import__('os').getpid()}" in str(e.value)
     assert leftovers(out) == []
     # once the first run has finished, the folder is free again
-    res = run_round("halton", "R", refused_returns, out, today=TODAY, progress=quiet)
+    res = run_round(HALTON_V1, "R", refused_returns, out, today=TODAY, progress=quiet)
     assert res.folder.is_dir()
 
 
@@ -187,7 +187,7 @@ def test_an_empty_inputs_folder_is_an_error(tmp_path, capsys, hidden):
         (inputs / name).write_text("x")
     assert run_cli("--round", "R", "--inputs", str(inputs), "--out", str(tmp_path / "o")) == 2
     assert "is empty" in capsys.readouterr().err
-    assert cli.main(["validate", "--profile", "halton", "--inputs", str(inputs), "--out",
+    assert cli.main(["validate", "--profile", HALTON_V1, "--inputs", str(inputs), "--out",
                      str(tmp_path / "o")]) == 2
     assert "is empty" in capsys.readouterr().err
 

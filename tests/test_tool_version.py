@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 import yaml
 
-from conftest import base_row, write_return
+from conftest import HALTON_V1, base_row, write_return
 from qa_lib.checks.rules import validate
 from qa_lib.ingest.returns import read_returns
 from qa_lib.ingest.tool_version import bare_question, read_stamp
@@ -20,8 +20,10 @@ from qa_lib.profile.schema import Profile, load_profile
 
 def _next_version(tmp_path: Path, mutate, name: str = "halton", version: str = "1.1.0"
                   ) -> Profile:
-    """The shipped profile with its criteria changed by ``mutate`` and a new version."""
-    data = yaml.safe_load(load_profile(name).path.read_text(encoding="utf-8"))
+    """The profile (the tests' Halton by default) with its criteria changed by ``mutate``
+    and a new version."""
+    source = HALTON_V1 if name == "halton" else name
+    data = yaml.safe_load(load_profile(source).path.read_text(encoding="utf-8"))
     data["version"] = version
     mutate({c["key"]: c for m in data["measures"] for c in m["criteria"]}, data)
     path = tmp_path / f"{name}-{version}.yaml"
