@@ -58,7 +58,8 @@ def criteria_table(profile: Profile) -> pd.DataFrame:
 def listed_table(entries: tuple[Listed, ...], what: str) -> pd.DataFrame:
     """Partners or tools: named by the strategy, or inferred, with what supports each."""
     return pd.DataFrame([{
-        what: e.name, "Named by the strategy": "no, inferred" if e.inferred else "yes",
+        what: e.name, "Named by the strategy": "no, inferred" if e.inferred else (
+            "(any other, not named)" if e.name == "Other" else "yes"),
         "Support": source_text(e.source) if e.source else "",
         "Why": e.source.why if e.source and e.source.why else ""} for e in entries])
 
@@ -129,7 +130,8 @@ def indicator_table(profile: Profile) -> pd.DataFrame:
         "Baseline": "" if i.baseline is None else f"{i.baseline:g}",
         "Target": "" if i.target is None else f"{i.target:g}",
         "Computed from the cases": i.computed.function if i.computed else "no",
-        "Source": source_text(i.source)} for i in profile.model.indicators])
+        "Source": source_text(i.source),
+        "Why": i.source.why or ""} for i in profile.model.indicators])
 
 
 def write_documents(folder: Path = DOCS) -> list[Path]:
