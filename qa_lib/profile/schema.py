@@ -8,6 +8,8 @@ columns of the audit sheet and the scoring can never drift apart.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -154,15 +156,57 @@ class Listed(_Strict):
     source: Source | None = None
 
 
+def area_slug(name: str) -> str:
+    """An area's name as a column-key part: lower case, words joined by ``_``."""
+    return "_".join(re.findall(r"[a-z0-9]+", name.lower()))
+
+
+class GradedArea(_Strict):
+    """An area of a graded tool given as a mapping: its name, and the key of its grade
+    columns where the slug of the name will not do (``{name: Love and care, key: love}``)."""
+
+    name: str = Field(min_length=2)
+    key: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_]*$")
+
+
 class GradedTool(Listed):
     """A tool the strategy names that grades areas of a child's care (distance travelled
-    is first against latest grade in each area)."""
+    is first against latest grade in each area). Its grade columns are generated:
+    ``<key>_first_<area>`` and ``<key>_latest_<area>`` for each area, ``<area>`` the slug
+    of the area's name (or the area's own ``key``)."""
 
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")  # prefix of its grade columns
-    areas: tuple[str, ...] = Field(min_length=1)
+    areas: tuple[str | GradedArea, ...] = Field(min_length=1)
     min: int = 1
     max: int = 5
     lower_is_better: bool = True
+
+    @model_validator(mode="after")
+    def _a_scale(self) -> GradedTool:
+        if self.min >= self.max:
+            raise ValueError("a graded tool needs 'min' below 'max'")
+        return self
+
+    @property
+    def area_list(self) -> tuple[tuple[str, str], ...]:
+        """Each area as (its key in column names, its name), in the profile's order."""
+        return tuple((area_slug(a), a) if isinstance(a, str) else (a.key or area_slug(a.name),
+                                                                   a.name) for a in self.areas)
+
+    def column_key(self, which: Literal["first", "latest"], area_key: str) -> str:
+        """The key of one grade column: ``<key>_first_<area>`` or ``<key>_latest_<area>``."""
+        return f"{self.key}_{which}_{area_key}"
+
+    @property
+    def column_keys(self) -> tuple[str, ...]:
+        """Every grade column's key: the first grades, then the latest, area by area."""
+        return tuple(self.column_key(w, k) for w in ("first", "latest") for k, _ in self.area_list)
+
+    @property
+    def scale(self) -> str:
+        """The grade scale in words, e.g. ``1 best to 5 worst``."""
+        ends = ("best", "worst") if self.lower_is_better else ("worst", "best")
+        return f"{self.min} {ends[0]} to {self.max} {ends[1]}"
 
 
 class Indicator(_Strict):
@@ -253,6 +297,18 @@ def cross_check(model: ProfileModel) -> list[tuple[str, str]]:
     for i, g in enumerate(model.graded_tools):
         if g.name not in tool_names:
             out.append((f"graded_tools.{i}.name", f"'{g.name}' is not in tools"))
+    if model.graded_tools:  # each generated grade column is new to the sheet and to the scores
+        keys = Counter([c.key for c in Profile(model=model, path=Path()).columns]
+                       + [c.key for m in model.measures for c in m.criteria if c.rule])
+        for i, g in enumerate(model.graded_tools):
+            for j, (area, name) in enumerate(g.area_list):
+                if not area:
+                    out.append((f"graded_tools.{i}.areas.{j}",
+                                f"area '{name}' gives no column key: give it a 'key'"))
+            for k in dict.fromkeys(g.column_keys):
+                if keys[k] > 1:
+                    out.append((f"graded_tools.{i}",
+                                f"'{g.name}' grade column '{k}' clashes with another column"))
     if model.drift:
         for i, t in enumerate(model.drift.plan_types):
             if t not in model.plan_types:
@@ -332,6 +388,11 @@ class Profile:
         return tuple(_listed(p) for p in self.model.partners)
 
     @property
+    def graded_tools(self) -> tuple[GradedTool, ...]:
+        """The tools that grade areas of a child's care, each with its generated columns."""
+        return self.model.graded_tools
+
+    @property
     def tool_entries(self) -> tuple[Listed, ...]:
         """Each tool with whether it is inferred and what supports it."""
         return tuple(_listed(t) for t in self.model.tools)
@@ -378,6 +439,13 @@ class Profile:
             cols.append(Column(x.key, x.type, x.question, in_header=False, choices=choices,
                                min=x.min, max=x.max, required_when=x.required_when,
                                group="Further detail"))
+        for g in self.model.graded_tools:  # first and latest grade in each area, generated
+            for which in ("first", "latest"):
+                for area, area_name in g.area_list:
+                    cols.append(Column(
+                        g.column_key(which, area), "grade",
+                        f"{g.name}, {which} grade: {area_name} ({g.scale})",
+                        in_header=False, min=g.min, max=g.max, group=g.name))
         cols.append(Column("overall_grade", "choice",
                            "Your own overall judgement of practice on this case",
                            choices=GRADES))

@@ -14,7 +14,7 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from qa_lib.profile.schema import Profile
+from qa_lib.profile.schema import GradedTool, Profile
 from qa_lib.report.excel_cells import put
 from qa_lib.report.policy import Policy
 from qa_lib.report.round_data import RoundData
@@ -125,6 +125,8 @@ def summary_views(data: RoundData, publish: bool = False) -> dict[str, View]:
     tools.index.name = "Partner"
     if len(tools.columns):
         views["Tools used"] = (policy.suppress(tools, counts=list(tools.columns)), (), True)
+    for g in profile.graded_tools:  # one sheet per graded tool: its distance travelled
+        views[f"Distance travelled ({g.key})"[:31]] = (_distance(data, policy, g), (), False)
     views["Themes"] = (policy.suppress(agg.themes(s, profile), withheld=["Partnership % met"]),
                        (), False)
     if len(data.history) and policy.shows_cases:  # published rounds have no trend sheet
@@ -142,6 +144,19 @@ def _criteria(data: RoundData, policy: Policy) -> pd.DataFrame:
                      + [agg.criteria_breakdown(s, profile).assign(Partner=agg.PARTNERSHIP)],
                      ignore_index=True).drop(columns=["measure"])
     return policy.suppress(crit, bases={"Rows": [c for c in crit.columns if c.startswith("% ")]})
+
+
+def _distance(data: RoundData, policy: Policy, tool: GradedTool) -> pd.DataFrame:
+    """A graded tool's distance travelled: each partner's areas, then the partnership's."""
+    s, profile = data.scored, data.profile
+    partners = [p for p in profile.partners if p in set(s["partner"])]
+    dist = pd.concat([agg.distance_travelled(s, tool, p).assign(Partner=p) for p in partners]
+                     + [agg.distance_travelled(s, tool).assign(Partner=agg.PARTNERSHIP)],
+                     ignore_index=True)
+    dist = dist[["Partner", *[c for c in dist.columns if c != "Partner"]]]
+    dist.insert(1, "Tool", tool.name)
+    return policy.suppress(dist, counts=["Cases improved"], secondary=None, bases={
+        "Cases with both grades": ["Mean first grade", "Mean latest grade", "Mean change"]})
 
 
 def _trend(data: RoundData) -> pd.DataFrame:

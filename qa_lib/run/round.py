@@ -153,6 +153,8 @@ def score_rows(checked: Checked, profile: Profile, timer: Timer) -> pd.DataFrame
         for c in profile.model.extra_columns:  # unscored detail the reports show
             if c.type in ("grade", "number", "choice", "multi_choice"):
                 scored[c.key] = clean[c.key].to_numpy()
+        for key in (k for g in profile.graded_tools for k in g.column_keys):  # their grades
+            scored[key] = clean[key].to_numpy()
         scored["redactions"] = redactions.to_numpy()
     if not len(scored):
         raise RoundError("No row could be scored: see the validation report.")

@@ -178,11 +178,19 @@ def _demo_row(rng: np.random.Generator, profile: Profile, partner: str, quality:
                 row.get(col.required_when.column) in col.required_when.answers):
             options = [c for c in col.choices if c != "Other"] or list(col.choices)
             row[col.key] = str(rng.choice(options))
-    if row.get("tool_name") == "Graded Care Profile 2":
-        for area in ("physical", "safety", "love", "esteem"):
-            first = int(rng.integers(3, 6))
-            row[f"gcp2_first_{area}"] = first
-            row[f"gcp2_latest_{area}"] = max(1, first - int(rng.integers(0, 3)))
+    named = {row.get(x.key) for x in profile.model.extra_columns if x.choices_from == "tools"}
+    for g in profile.graded_tools:  # a case naming a graded tool: first grades, then better
+        if g.name not in named:
+            continue
+        for area, _ in g.area_list:
+            if g.lower_is_better:
+                first = int(rng.integers((g.min + g.max + 1) // 2, g.max + 1))
+                latest = max(g.min, first - int(rng.integers(0, 3)))
+            else:
+                first = int(rng.integers(g.min, (g.min + g.max) // 2 + 1))
+                latest = min(g.max, first + int(rng.integers(0, 3)))
+            row[g.column_key("first", area)] = first
+            row[g.column_key("latest", area)] = latest
     stages_col = profile.column_map.get("feedback_stages")
     if stages_col is not None and stages_col.choices and rng.random() < 0.6:
         stages = rng.choice(list(stages_col.choices), size=int(rng.integers(1, 3)),

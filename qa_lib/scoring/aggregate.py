@@ -25,7 +25,7 @@ from qa_lib.common.vocabulary import (
     state_col,
     status_col,
 )
-from qa_lib.profile.schema import Profile
+from qa_lib.profile.schema import GradedTool, Profile
 from qa_lib.scoring.score import band_index, bands_of
 
 PARTNERSHIP = "Partnership"
@@ -451,22 +451,26 @@ def version_notes(history: pd.DataFrame, version: str) -> list[str]:
             for r in v.itertuples() if str(r.profile_version) != str(version)]
 
 
-def distance_travelled(scored: pd.DataFrame, partner: str | None = None,
-                       prefix: str = "gcp2") -> pd.DataFrame:
-    """Graded Care Profile 2 (or any first/latest graded tool): per area, cases with both
-    grades, mean first and latest grade, and the mean change (negative = better; 1 is best)."""
+def distance_travelled(scored: pd.DataFrame, tool: GradedTool,
+                       partner: str | None = None) -> pd.DataFrame:
+    """A graded tool's distance travelled: per area (the profile's order), cases with both a
+    first and a latest grade, the mean first and latest grade, the mean change (latest less
+    first: negative is better when the tool's lower grades are better) and the cases whose
+    grade improved. A grade column missing from ``scored`` counts as no grades."""
     g = scored if partner is None else scored[scored["partner"] == partner]
-    areas = sorted({c[len(prefix) + 7:] for c in g.columns if c.startswith(f"{prefix}_first_")})
     rows = []
-    for area in areas:
-        first = pd.to_numeric(g[f"{prefix}_first_{area}"], errors="coerce")
-        latest = pd.to_numeric(g[f"{prefix}_latest_{area}"], errors="coerce")
+    for area, name in tool.area_list:
+        first, latest = (pd.to_numeric(g[k], errors="coerce") if k in g
+                         else pd.Series(np.nan, index=g.index, dtype=float)
+                         for k in (tool.column_key("first", area),
+                                   tool.column_key("latest", area)))
         both = first.notna() & latest.notna()
+        better = (latest < first) if tool.lower_is_better else (latest > first)
         rows.append({
-            "Area": area.replace("_", " ").capitalize(), "Cases with both grades": int(both.sum()),
+            "Area": name, "Cases with both grades": int(both.sum()),
             "Mean first grade": float(first[both].mean()) if both.any() else np.nan,
             "Mean latest grade": float(latest[both].mean()) if both.any() else np.nan,
             "Mean change": float((latest - first)[both].mean()) if both.any() else np.nan,
-            "Cases improved": int(((latest < first) & both).sum()),
+            "Cases improved": int((better & both).sum()),
         })
     return pd.DataFrame(rows)

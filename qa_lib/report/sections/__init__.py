@@ -14,7 +14,7 @@ publishing policy (:mod:`qa_lib.report.policy`). :func:`report_body` renders a w
 as its notebook shows it, without a kernel.
 
 Modules: ``listing`` (the list), ``first_screen``, ``figures`` (scores), ``practice``
-(timescales, tools, Graded Care Profile 2), ``cases`` (case-level lists), ``about``
+(timescales, tools, graded tools' distance), ``cases`` (case-level lists), ``about``
 (data quality, method).
 """
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import partial
 
 from qa_lib.report import fragments as fr
 from qa_lib.report.policy import Policy
@@ -34,7 +35,10 @@ class Section:
     """One report section: its anchor (the heading's id), its title, the function that writes
     its body (given the round and the partner, or None for the partnership; returning None
     leaves the section out), the report(s) it is in, and whether it lists individual cases.
-    ``in_contents`` is False for a section shown only where its data exists."""
+    ``in_contents`` is False for a section shown only where its data exists.
+    ``each_graded_tool``: the section is written once for each of the profile's graded tools
+    (none when it has none), its title with ``{tool}`` as the tool's name, its anchor
+    ``<anchor>-<tool key>``, and ``render`` given the tool as a third argument."""
 
     anchor: str
     title: str
@@ -42,6 +46,7 @@ class Section:
     scope: Scope = Scope.BOTH
     case_level: bool = False
     in_contents: bool = True
+    each_graded_tool: bool = False
 
     def belongs_to(self, scope: Scope) -> bool:
         """True when the section is in the report of ``scope`` (partner or partnership)."""
@@ -50,6 +55,11 @@ class Section:
     def html(self, data: RoundData, partner: str | None) -> str:
         """The section as HTML: its heading, then its body, or the publishing policy's
         sentence in its place; nothing when the body is None."""
+        if self.each_graded_tool:
+            return "".join(replace(
+                self, anchor=f"{self.anchor}-{g.key}", title=self.title.format(tool=g.name),
+                render=partial(self.render, tool=g), each_graded_tool=False).html(data, partner)
+                for g in data.profile.graded_tools)
         policy = Policy.of(data)
         body = (policy.left_out_html() if policy.leaves_out(self.case_level)
                 else self.render(data, partner))
@@ -79,8 +89,8 @@ SECTIONS: tuple[Section, ...] = (
     replace(_DRIFT, scope=Scope.PARTNERSHIP),
     Section("timeliness", "Timescales", practice.timeliness_section),
     Section("tools", "Neglect tools used", practice.tools_section),
-    Section("gcp2", "Graded Care Profile 2: distance travelled",
-            practice.distance_travelled_section, in_contents=False),
+    Section("distance-travelled", "{tool}: distance travelled",
+            practice.distance_travelled_section, in_contents=False, each_graded_tool=True),
     replace(_MODERATION, scope=Scope.PARTNER),
     replace(_DRIFT, scope=Scope.PARTNER),
     Section("voice", "The child's voice", cases.child_voice_section, Scope.PARTNER,

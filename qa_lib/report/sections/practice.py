@@ -1,5 +1,5 @@
-"""Sections on practice: statutory timescales, the neglect tools used, and the Graded Care
-Profile 2's distance travelled.
+"""Sections on practice: statutory timescales, the neglect tools used, and the distance
+travelled on each graded tool the profile lists.
 
 Each function returns a section's body as HTML (its heading comes from the section list);
 tables and charts go through the round's :class:`~qa_lib.report.policy.Policy`.
@@ -7,6 +7,7 @@ tables and charts go through the round's :class:`~qa_lib.report.policy.Policy`.
 
 from __future__ import annotations
 
+from qa_lib.profile.schema import GradedTool
 from qa_lib.report import charts
 from qa_lib.report import fragments as fr
 from qa_lib.report.policy import Policy
@@ -60,19 +61,23 @@ def tools_section(data: RoundData, partner: str | None) -> str:
                        number_columns={c: (1 if c in shares else 0) for c in tu.columns}))
 
 
-def distance_travelled_section(data: RoundData, partner: str | None) -> str | None:
-    """Graded Care Profile 2 first and latest grades: the distance travelled (None when no
-    grade was recorded, so the section is not shown)."""
-    dt_ = agg.distance_travelled(data.scored, partner)
-    if dt_.empty:
-        return None
+def distance_travelled_section(data: RoundData, partner: str | None,
+                               tool: GradedTool) -> str:
+    """A graded tool's first and latest grades in each area: the distance travelled (the
+    section is written once for each of the profile's graded tools)."""
+    dt_ = agg.distance_travelled(data.scored, tool, partner)
+    better = "negative" if tool.lower_is_better else "positive"
+    words = fr.paragraph(
+        f"Where the {tool.name} was used, its first and latest grades for each area "
+        f"({tool.scale}). A {better} change means care improved.")
+    if not dt_["Cases with both grades"].any():
+        return words + fr.paragraph(
+            f"No audit{' from ' + partner if partner else ''} recorded both a first and a latest "
+            f"{tool.name} grade in any area.")
     grades = ["Mean first grade", "Mean latest grade", "Mean change"]
-    return (fr.paragraph(
-        "Where the Graded Care Profile 2 was used, its first and latest grades for each area "
-        "(1 best to 5 worst). A negative change means care improved.")
-        + Policy.of(data).table(
-            dt_, f"Graded Care Profile 2 grades, first and latest ({partner or 'all partners'})",
-            bases={"Cases with both grades": grades}, counts=["Cases improved"], secondary=None,
-            row_header="Area", number_columns={"Cases with both grades": 0, **{g: 1 for g in grades},
-                                               "Cases improved": 0},
-            signed=("Mean change",)))
+    return words + Policy.of(data).table(
+        dt_, f"{tool.name} grades, first and latest ({partner or 'all partners'})",
+        bases={"Cases with both grades": grades}, counts=["Cases improved"], secondary=None,
+        row_header="Area", number_columns={"Cases with both grades": 0, **{g: 1 for g in grades},
+                                           "Cases improved": 0},
+        signed=("Mean change",))
