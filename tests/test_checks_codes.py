@@ -734,6 +734,129 @@ def test_a_valid_row_has_no_problem(tmp_path):
     assert problems(tmp_path / "b", "police.xlsx", data) == []
 
 
+# --------------------------------------------------------------------------- the strategy scorecard
+
+
+@pytest.fixture(scope="module")
+def scorecard_profile(tmp_path_factory) -> Profile:
+    from scorecard_fixture import halton_with_indicators
+
+    return halton_with_indicators(tmp_path_factory.mktemp("profile"))
+
+
+def scorecard_problems(tmp_path: Path, profile: Profile, lines: list[str],
+                       name: str = "scorecard.csv") -> list[Problem]:
+    """The problems of a CSV scorecard: a header row of key, numerator, denominator and value,
+    then ``lines``; every indicator not named there is given a figure."""
+    from qa_lib.ingest.scorecard import read_scorecard
+
+    named = {line.split(",")[0] for line in lines}
+    rest = {"rereferrals": "rereferrals,40,200,", "ehas": "ehas,,,120",
+            "cp_rate": "cp_rate,35,50000,", "days_to_plan": "days_to_plan,,,12.5"}
+    body = ["key,numerator,denominator,value", *lines,
+            *(v for k, v in rest.items() if k not in named)]
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / name
+    path.write_text("\n".join(body) + "\n", encoding="utf-8")
+    return read_scorecard(path, profile).problems
+
+
+@covers("S01")
+def test_s01_scorecard_without_its_table(tmp_path, scorecard_profile):
+    path = tmp_path / "scorecard.csv"
+    path.write_text("indicator,figure\nrereferrals,20\n", encoding="utf-8")
+    from qa_lib.ingest.scorecard import read_scorecard
+
+    p = one(read_scorecard(path, scorecard_profile).problems, "S01")
+    assert p.message == ("No header row with the columns key and numerator (or value) was found "
+                         "in the first 30 rows of the file, so no indicator could be read.")
+    assert (p.file, p.row) == ("scorecard.csv", None)
+
+
+@covers("S02")
+def test_s02_unknown_indicator_key(tmp_path, scorecard_profile):
+    p = one(scorecard_problems(tmp_path, scorecard_profile, ["re-referrals,40,200,"]), "S02")
+    assert p.message == ("'re-referrals' is not an indicator of the 'halton' profile. Did you "
+                         "mean 'rereferrals'?")
+    assert (p.row, p.column, p.letter) == (2, "key", "A")
+    assert p.fix.startswith("Use the key as the scorecard template gives it (one of: "
+                            "rereferrals, ehas, cp_rate, days_to_plan)")
+
+
+@covers("S03")
+def test_s03_indicator_entered_twice(tmp_path, scorecard_profile):
+    found = [p for p in scorecard_problems(tmp_path, scorecard_profile,
+                                           ["ehas,,,120", "ehas,,,121"]) if p.code == "S03"]
+    assert [(p.row, p.letter, p.message) for p in found] == [
+        (r, "A", "Indicator 'ehas' is entered more than once (rows 2, 3), so it is not clear "
+         "which figure to use.") for r in (2, 3)]
+
+
+@covers("S04")
+def test_s04_figure_not_a_number(tmp_path, scorecard_profile):
+    p = one(scorecard_problems(tmp_path, scorecard_profile, ["ehas,,,twelve"]), "S04")
+    assert (p.message, p.row, p.column, p.letter, p.value) == (
+        "'twelve' is not a number.", 2, "value", "D", "twelve")
+
+
+@covers("S05")
+def test_s05_negative_figure(tmp_path, scorecard_profile):
+    p = one(scorecard_problems(tmp_path, scorecard_profile, ["rereferrals,-4,200,"]), "S05")
+    assert (p.message, p.row, p.letter) == (
+        "-4 is negative; a count, a rate or a number of days cannot be.", 2, "B")
+
+
+@covers("S06")
+def test_s06_numerator_greater_than_denominator(tmp_path, scorecard_profile):
+    p = one(scorecard_problems(tmp_path, scorecard_profile, ["rereferrals,201,200,"]), "S06")
+    assert (p.message, p.row, p.letter) == (
+        "The numerator 201 is greater than the denominator 200: more are counted than there "
+        "are to count.", 2, "B")
+    p = one(scorecard_problems(tmp_path / "b", scorecard_profile, ["rereferrals,,,112"]), "S06")
+    assert (p.message, p.letter) == ("The value 112 is a percentage over 100.", "D")
+
+
+@covers("S07")
+def test_s07_half_a_fraction(tmp_path, scorecard_profile):
+    p = one(scorecard_problems(tmp_path, scorecard_profile, ["rereferrals,,200,"]), "S07")
+    assert (p.message, p.row, p.column, p.letter) == (
+        "The denominator is entered but the numerator is blank, so the figure cannot be worked "
+        "out.", 2, "numerator", "B")
+
+
+@covers("S08")
+def test_s08_value_not_matching_its_fraction(tmp_path, scorecard_profile):
+    p = one(scorecard_problems(tmp_path, scorecard_profile, ["rereferrals,40,200,25"]), "S08")
+    assert (p.message, p.letter) == ("The value 25 does not match the numerator and "
+                                     "denominator (40 of 200 is 20.0).", "D")
+    assert not scorecard_problems(tmp_path / "b", scorecard_profile, ["rereferrals,1,3,33.3"])
+
+
+@covers("S09")
+def test_s09_indicator_without_a_figure(tmp_path, scorecard_profile):
+    p = one(scorecard_problems(tmp_path, scorecard_profile, ["ehas,,,"]), "S09")
+    assert (p.message, p.row, p.letter) == (
+        "No figure was entered for indicator 'ehas' (Early help assessments completed) (row 2 "
+        "is blank); the report shows it as not available this round.", 2, "D")
+    path = tmp_path / "c.csv"  # two indicators have no row at all
+    path.write_text("key,value\nehas,120\ndays_to_plan,3\n", encoding="utf-8")
+    from qa_lib.ingest.scorecard import read_scorecard
+
+    found = [q for q in read_scorecard(path, scorecard_profile).problems if q.code == "S09"]
+    assert [q.message.split(" (")[0] for q in found] == [
+        "No figure was entered for indicator 'rereferrals'",
+        "No figure was entered for indicator 'cp_rate'"]
+    assert all(q.row is None and q.severity == "note" for q in found)
+
+
+@covers("S10")
+def test_s10_figure_for_a_computed_indicator(tmp_path, scorecard_profile):
+    p = one(scorecard_problems(tmp_path, scorecard_profile, ["cp_long,,,50"]), "S10")
+    assert (p.message, p.row, p.severity) == (
+        "Indicator 'cp_long' is worked out from the audit returns, so the figure entered for "
+        "it was ignored.", 2, "note")
+
+
 # --------------------------------------------------------------------------- the registry
 
 
@@ -744,7 +867,7 @@ def test_every_code_has_a_unit_test():
 
 
 def test_the_registry_holds_every_reading_and_validation_code():
-    assert len(REGISTRY) == 60
+    assert len(REGISTRY) == 70
     assert {c.code for c in CHECKS} == {c for c in REGISTRY if c.startswith("V")}
     assert all(REGISTRY[c.code] is c.definition for c in CHECKS)
     assert {d.severity for d in REGISTRY.values()} == {Severity.ERROR, Severity.NOTE}

@@ -276,3 +276,69 @@ N18 = define(
     "toolkit's reports) was skipped unopened.",
     message="'{file}' is {what}, not a return, and was skipped without opening it.",
     fix="No action needed; remove it from the inputs folder.")
+
+# --------------------------------------------------------------------------- the strategy scorecard
+# The performance team's scorecard workbook (qa-audit template --indicators), read by
+# :mod:`qa_lib.ingest.scorecard`: one row per indicator, a figure in each.
+
+SCORECARD = ("indicator key", "numerator", "denominator", "value")
+FIGURES = ("numerator", "denominator", "value")
+
+S01 = define(
+    "S01", Severity.ERROR, "The scorecard has no table of indicators (a header row with key and "
+    "numerator or value).",
+    message="No header row with the columns key and numerator (or value) was found in the first "
+    "{rows} rows of {where}, so no indicator could be read.",
+    fix="Enter the figures in the 'Scorecard' sheet of the scorecard workbook made by "
+    "qa-audit template --indicators, without renaming its columns.", fields=SCORECARD)
+S02 = define(
+    "S02", Severity.ERROR, "A scorecard row whose indicator key is not one of the profile's "
+    "indicators.",
+    message="'{value}' is not an indicator of the '{profile}' profile.{hint}",
+    fix="Use the key as the scorecard template gives it (one of: {known}); make a fresh "
+    "scorecard with qa-audit template --indicators if the profile has changed.",
+    fields=("indicator key",))
+S03 = define(
+    "S03", Severity.ERROR, "The same indicator is entered twice in the scorecard.",
+    message="Indicator '{value}' is entered more than once (rows {rows}), so it is not clear "
+    "which figure to use.", fix="Keep one row for each indicator and delete the other.",
+    fields=("indicator key",))
+S04 = define(
+    "S04", Severity.ERROR, "A scorecard figure that is not a number.",
+    message="'{value}' is not a number.",
+    fix="Enter a plain number (digits, with a decimal point if needed), or leave the cell blank.",
+    fields=FIGURES)
+S05 = define(
+    "S05", Severity.ERROR, "A negative scorecard figure.",
+    message="{value} is negative; a count, a rate or a number of days cannot be.",
+    fix="Enter the figure as a number of 0 or more.", fields=FIGURES)
+S06 = define(
+    "S06", Severity.ERROR, "A scorecard numerator greater than its denominator (more than 100%).",
+    message="The numerator {numerator} is greater than the denominator {denominator}: more are "
+    "counted than there are to count.",
+    fix="Check the two figures: the numerator counts some of the denominator's children or "
+    "cases, so it cannot be larger.", fields=("numerator", "denominator", "value"))
+S07 = define(
+    "S07", Severity.ERROR, "A scorecard row with a numerator but no denominator, or a "
+    "denominator but no numerator.",
+    message="The {given} is entered but the {missing} is blank, so the figure cannot be worked "
+    "out.", fix="Enter both the numerator and the denominator (or neither, and the value).",
+    fields=("numerator", "denominator"))
+S08 = define(
+    "S08", Severity.ERROR, "A scorecard value that does not match its numerator and denominator.",
+    message="The value {value} does not match the numerator and denominator ({numerator} of "
+    "{denominator} is {worked}).",
+    fix="Correct the value, or leave it blank: it is worked out from the numerator and "
+    "denominator.", fields=FIGURES)
+S09 = define(
+    "S09", Severity.NOTE, "An indicator with no figure in the scorecard: shown as not available.",
+    message="No figure was entered for indicator '{key}' ({name}){where}; the report shows it as "
+    "not available this round.",
+    fix="No action needed if the figure is not known; otherwise enter it and run the round "
+    "again.", fields=FIGURES)
+S10 = define(
+    "S10", Severity.NOTE, "A figure entered for an indicator the toolkit works out from the case "
+    "rows was ignored.",
+    message="Indicator '{key}' is worked out from the audit returns, so the figure entered "
+    "for it was ignored.",
+    fix="No action needed; leave its row blank next time.", fields=FIGURES)

@@ -105,6 +105,7 @@ class SourceFile:
     sheet: str | None = None
     header_row: int | None = None
     rows: int = 0
+    label: str | None = None  # what the file is when it is not a partner's return
 
 
 @dataclass

@@ -72,9 +72,9 @@ def file_table(v: Validated, files: list[SourceFile]) -> pd.DataFrame:
         probs = pf[pf["file"] == f.name]
         bad_rows = int((~v.row_ok[mine.index]).sum()) if len(mine) else 0
         rows.append({
-            "File": f.name, "Partner": "; ".join(partners) or "unknown",
+            "File": f.name, "Partner": f.label or "; ".join(partners) or "unknown",
             "Status": {FileStatus.REFUSED: "refused whole"}.get(f.status, f.status),
-            "Rows read": len(mine), "Rows with errors": bad_rows,
+            "Rows read": f.rows if f.label else len(mine), "Rows with errors": bad_rows,
             "Errors": int((probs["severity"] == Severity.ERROR).sum()),
             "Notes": int((probs["severity"] == Severity.NOTE).sum()),
         })
