@@ -12,6 +12,7 @@ from qa_lib import __version__
 from qa_lib.common.vocabulary import RoundStatus
 from qa_lib.profile.audit_tool import template_name, write_template
 from qa_lib.profile.schema import ProfileError, available_profiles, load_profile
+from qa_lib.profile.scorecard_tool import write_scorecard
 
 
 def _date(s: str) -> dt.date:
@@ -31,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--profile", required=True, help="profile name or path to a profile file")
     t.add_argument("--partner", help="partner agency (one of the profile's partners)")
     t.add_argument("--all-partners", action="store_true", help="one tool for each partner")
+    t.add_argument("--indicators", action="store_true",
+                   help="write the strategy scorecard workbook instead, for the performance "
+                        "team to fill in each period")
     t.add_argument("--out", default="audit_templates", help="file or folder (default: %(default)s)")
 
     for name, helptext in (("run", "read, validate and score returns, and write the reports"),
@@ -56,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
                            help="if the round folder exists, move it aside and run again")
             r.add_argument("--jobs", type=int, default=None,
                            help="notebooks run at once (default: one per core)")
+            r.add_argument("--indicators", metavar="FILE",
+                           help="the filled strategy scorecard (qa-audit template --indicators), "
+                                "kept outside the returns folder")
             r.add_argument("--publish", action="store_true",
                            help="apply the statistical suppression of published data "
                                 "(counts of 1 to 5 as c) and leave out case-level detail")
@@ -78,6 +85,12 @@ def _parser() -> argparse.ArgumentParser:
 def _cmd_template(a) -> int:
     profile = load_profile(a.profile)
     out = Path(a.out)
+    if a.indicators:
+        if a.partner or a.all_partners:
+            raise ValueError("--indicators writes the partnership's scorecard: give no "
+                             "--partner or --all-partners with it.")
+        print(f"Wrote {write_scorecard(profile, out)}")
+        return 0
     partners = list(profile.partners) if a.all_partners else [a.partner]
     for partner in partners:
         target = out / template_name(profile, partner) if (out.is_dir() or not out.suffix) else out
@@ -96,7 +109,7 @@ def _cmd_run(a) -> int:
 
     res = run_round(a.profile, a.round, a.inputs, a.out, allow_partial=a.allow_partial,
                     force=a.force, today=a.today, publish=a.publish, jobs=a.jobs,
-                    period=a.period)
+                    period=a.period, indicators=a.indicators)
     return _report(res)
 
 

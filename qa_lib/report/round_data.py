@@ -32,6 +32,8 @@ class RoundData:
     last_actions: pd.DataFrame = field(default_factory=pd.DataFrame)
     figures: pd.DataFrame = field(default_factory=pd.DataFrame)  # every partner's, and all
     tools: pd.DataFrame = field(default_factory=pd.DataFrame)  # tool counts, every partner
+    indicators: pd.DataFrame = field(default_factory=pd.DataFrame)  # the strategy scorecard
+    indicator_history: pd.DataFrame = field(default_factory=pd.DataFrame)  # earlier rounds'
     partner: str | None = None  # set when ``scored`` holds only this partner's rows
 
     @property
@@ -46,8 +48,11 @@ def write_round_data(folder: Path, scored: pd.DataFrame, problems: pd.DataFrame,
                      excluded: pd.DataFrame, meta: dict, history: pd.DataFrame | None = None,
                      last_actions: pd.DataFrame | None = None,
                      figures: pd.DataFrame | None = None,
-                     tools: pd.DataFrame | None = None) -> Path:
-    """Write the round's working data under ``folder/data``."""
+                     tools: pd.DataFrame | None = None,
+                     indicators: pd.DataFrame | None = None,
+                     indicator_history: pd.DataFrame | None = None) -> Path:
+    """Write the round's working data under ``folder/data`` (the strategy scorecard's
+    ``indicators`` and their earlier values only for a profile with indicators)."""
     d = Path(folder) / DATA_DIR
     d.mkdir(parents=True, exist_ok=True)
     if history is not None:
@@ -58,6 +63,10 @@ def write_round_data(folder: Path, scored: pd.DataFrame, problems: pd.DataFrame,
         figures.to_parquet(d / "figures.parquet", index=False)
     if tools is not None and not tools.empty:
         tools.to_parquet(d / "tools.parquet")
+    if indicators is not None and len(indicators):
+        indicators.to_parquet(d / "indicators.parquet", index=False)
+    if indicator_history is not None and len(indicator_history):
+        indicator_history.to_parquet(d / "indicator_history.parquet", index=False)
     scored.to_parquet(d / "scored.parquet", index=False)
     problems.astype({"value": "string"}).to_parquet(d / "problems.parquet", index=False)
     excluded.to_parquet(d / "excluded.parquet", index=False)
@@ -77,7 +86,8 @@ def load_round(folder: Path | str, partner: str | None = None) -> RoundData:
     except Exception:
         profile = load_profile(meta["profile"]["name"])
     optional = {name: pd.read_parquet(d / f"{name}.parquet") if (d / f"{name}.parquet").exists()
-                else pd.DataFrame() for name in ("history", "last_actions", "figures", "tools")}
+                else pd.DataFrame() for name in ("history", "last_actions", "figures", "tools",
+                                                 "indicators", "indicator_history")}
     filters = [("partner", "==", partner)] if partner else None
     scored = pd.read_parquet(d / "scored.parquet", filters=filters)
     # a round folder from before figures.parquet or tools.parquet: computed from the rows

@@ -18,6 +18,7 @@ from qa_lib.profile.schema import GradedTool, Profile
 from qa_lib.report.excel_cells import put
 from qa_lib.report.policy import Policy
 from qa_lib.report.round_data import RoundData
+from qa_lib.report.sections.scorecard import scorecard_sheet
 from qa_lib.scoring import aggregate as agg
 
 TIMESCALE_COUNTS = ["Met", "Late", "Overdue", "Still in time"]
@@ -129,6 +130,9 @@ def summary_views(data: RoundData, publish: bool = False) -> dict[str, View]:
         views[f"Distance travelled ({g.key})"[:31]] = (_distance(data, policy, g), (), False)
     views["Themes"] = (policy.suppress(agg.themes(s, profile), withheld=["Partnership % met"]),
                        (), False)
+    scorecard = scorecard_sheet(data, policy)  # only for a profile with indicators
+    if len(scorecard):
+        views["Strategy scorecard"] = (scorecard, (), False)
     if len(data.history) and policy.shows_cases:  # published rounds have no trend sheet
         views["Trend"] = (_trend(data).reset_index(), (), False)
     if policy.shows_cases:

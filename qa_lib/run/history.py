@@ -110,6 +110,31 @@ def history_table(rounds: list[EarlierRound], profile: Profile) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+INDICATOR_HISTORY = ["round", "key", "numerator", "denominator", "value", "how"]
+
+
+def indicator_history(rounds: list[EarlierRound]) -> pd.DataFrame:
+    """The strategy scorecard's figures in each earlier round, oldest first (round, key,
+    numerator, denominator, value, how). A round with no scorecard (an older round, or a
+    profile then without indicators) adds nothing; one whose file cannot be read is skipped:
+    the trend never stops today's round."""
+    frames = []
+    for r in rounds:
+        path = r.folder / "data" / "indicators.parquet"
+        if not path.exists():
+            continue
+        try:
+            f = pd.read_parquet(path)
+        except Exception:  # pyarrow raises several types for a damaged file
+            continue
+        if not {"key", "value"} <= set(f.columns):
+            continue
+        frames.append(f.assign(round=r.meta["round"]).reindex(columns=INDICATOR_HISTORY))
+    if not frames:
+        return pd.DataFrame(columns=INDICATOR_HISTORY)
+    return pd.concat(frames, ignore_index=True)
+
+
 def last_actions(rounds: list[EarlierRound]) -> pd.DataFrame:
     """The recommended actions recorded in the latest earlier round (already redacted)."""
     cols = ["round", "partner", "case_ref", "recommended_actions"]

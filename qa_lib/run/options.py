@@ -47,6 +47,30 @@ def check_inputs(inputs: Path) -> None:
                          "in it and run again.")
 
 
+def check_scorecard(path: Path, inputs: Path, profile: Profile) -> None:
+    """Raise :class:`RoundError` unless ``path`` is a scorecard file the round can use: it
+    exists, is a file outside the returns folder (there it would be read as a return), and
+    the profile has sound indicators for it."""
+    from qa_lib.profile.scorecard_tool import check_indicators
+
+    if not path.exists():
+        raise RoundError(f"The scorecard '{path}' does not exist.")
+    if not path.is_file():
+        raise RoundError(f"The scorecard '{path}' is a folder: give the scorecard workbook's "
+                         "file as --indicators.")
+    if inputs.resolve() in path.resolve().parents:
+        raise RoundError(f"The scorecard '{path}' is inside the returns folder '{inputs}', "
+                         "where it would be read as a partner's return: move it out of that "
+                         "folder and run again.")
+    if not profile.model.indicators:
+        raise RoundError(f"The '{profile.name}' profile has no indicators, so a scorecard "
+                         "cannot be used with it: run the round without --indicators.")
+    problems = check_indicators(profile)
+    if problems:
+        raise RoundError(f"The '{profile.name}' profile's indicators are not sound: "
+                         + "; ".join(problems) + ".")
+
+
 @dataclass(frozen=True)
 class RoundOptions:
     """Everything a round is run with. Build it with :meth:`build`, which checks it."""
@@ -62,13 +86,14 @@ class RoundOptions:
     jobs: int = 1  # notebooks run at once (and processes reading a large round)
     timeout: int = 600  # seconds one notebook may take
     period: dt.date | None = None  # first day of the period covered (else from the round name)
+    indicators: Path | None = None  # the filled strategy scorecard (qa-audit template --indicators)
     notebook_dir: Path = field(default=NOTEBOOK_DIR)
 
     @classmethod
     def build(cls, profile: Profile | str, round_id: str, inputs: Path | str, out: Path | str, *,
               today: dt.date | None = None, jobs: int | None = None,
               notebook_dir: Path | str | None = None, period: dt.date | None = None,
-              **flags: bool | int) -> RoundOptions:
+              indicators: Path | str | None = None, **flags: bool | int) -> RoundOptions:
         """Options with defaults filled in (today, one job per usable core), after checking
         the round name and the inputs folder; raises :class:`RoundError` with a message for
         the audit lead."""
@@ -78,11 +103,15 @@ class RoundOptions:
         if out.exists() and not out.is_dir():
             raise RoundError(f"The reports folder '{out}' is a file, not a folder: give a folder "
                              "as --out.")
+        profile = profile if isinstance(profile, Profile) else load_profile(profile)
+        if indicators is not None:
+            indicators = Path(indicators)
+            check_scorecard(indicators, inputs, profile)
         return cls(
-            profile=profile if isinstance(profile, Profile) else load_profile(profile),
+            profile=profile,
             round_id=round_id, inputs=inputs, out=out, today=today or dt.date.today(),
             jobs=jobs or usable_cores(), notebook_dir=Path(notebook_dir or NOTEBOOK_DIR),
-            period=period,
+            period=period, indicators=indicators,
             **flags)  # type: ignore[arg-type]
 
     @property
@@ -95,4 +124,5 @@ class RoundOptions:
         return {"profile": self.profile.name, "round": self.round_id, "inputs": str(self.inputs),
                 "out": str(self.out), "allow_partial": self.allow_partial, "force": self.force,
                 "publish": self.publish, "jobs": self.jobs, "today": self.today.isoformat(),
-                "period": self.period.isoformat() if self.period else None}
+                "period": self.period.isoformat() if self.period else None,
+                "indicators": str(self.indicators) if self.indicators else None}

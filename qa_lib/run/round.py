@@ -25,7 +25,8 @@ from qa_lib.common.periods import period_of
 from qa_lib.common.personal_data import redact_columns
 from qa_lib.common.problems import problems_frame
 from qa_lib.common.vocabulary import RoundStatus, band_col, mstatus_col, score_col, status_col
-from qa_lib.ingest.returns import Ingested, read_returns
+from qa_lib.ingest.returns import Ingested, SourceFile, read_returns
+from qa_lib.ingest.scorecard import Scorecard, read_scorecard
 from qa_lib.profile.audit_tool import slugify
 from qa_lib.profile.schema import FREE_TEXT, Profile, load_profile
 from qa_lib.report import fragments as fr
@@ -41,6 +42,7 @@ from qa_lib.run.execute import Job, JobResult, own_kernel, run_jobs
 from qa_lib.run.manifest import Timer, build_manifest, write_manifest
 from qa_lib.run.options import NOTEBOOK_DIR, RoundError, RoundOptions, check_inputs
 from qa_lib.scoring import aggregate as agg
+from qa_lib.scoring.indicators import indicator_values
 from qa_lib.scoring.score import score
 
 __all__ = ["NOTEBOOK_DIR", "RoundError", "RoundOptions", "RoundResult", "run_round", "check",
@@ -78,10 +80,16 @@ class Checked:
 
     ingested: Ingested
     validated: Validated
+    scorecard: Scorecard | None = None  # the strategy scorecard, when one was given
 
     @property
     def rows_left_out(self) -> int:
         return int((~self.validated.row_ok).sum())
+
+    @property
+    def files(self) -> list[SourceFile]:
+        """Every input file: the returns, then the scorecard."""
+        return self.ingested.files + ([self.scorecard.source] if self.scorecard else [])
 
 
 def _now() -> str:
@@ -118,14 +126,19 @@ def run_round(profile: Profile | str, round_id: str, inputs: Path | str, out: Pa
 
 
 def check(opts: RoundOptions, tmp: Path, timer: Timer, progress: Callable[[str], None]) -> Checked:
-    """Step 1: read every return once, run every check, write the validation report."""
+    """Step 1: read every return once, run every check, read and check the strategy
+    scorecard (its problems join the returns'), write the validation report."""
     with timer.stage("read"):
         ing = read_returns(opts.inputs, opts.profile, workers=opts.jobs)
     with timer.stage("validate"):
         v = validate(ing, opts.profile, opts.today)
-    write_validation(tmp, v, ing.files, opts.round_id, opts.profile)
+    checked = Checked(ing, v)
+    if opts.indicators is not None:
+        checked.scorecard = read_scorecard(opts.indicators, opts.profile)
+        v.problems.extend(checked.scorecard.problems)
+    write_validation(tmp, v, checked.files, opts.round_id, opts.profile)
     progress(validation_summary(v))
-    return Checked(ing, v)
+    return checked
 
 
 def refuse(opts: RoundOptions, tmp: Path, checked: Checked, timer: Timer, started: str
@@ -134,7 +147,7 @@ def refuse(opts: RoundOptions, tmp: Path, checked: Checked, timer: Timer, starte
     validation report and manifest go to ``<round>.refused-<stamp>``; nothing is scored."""
     ing = checked.ingested
     write_manifest(tmp / "manifest.json", build_manifest(
-        round_id=opts.round_id, profile=opts.profile, files=ing.files,
+        round_id=opts.round_id, profile=opts.profile, files=checked.files,
         parameters={"today": opts.today.isoformat(), "status": RoundStatus.REFUSED},
         timings=timer.timings, outputs=["validation.html", "validation.xlsx", "manifest.json"],
         counts={"rows_read": len(ing.table)}, started=started, finished=_now()))
@@ -165,18 +178,22 @@ def store(opts: RoundOptions, tmp: Path, checked: Checked, scored: pd.DataFrame,
           ) -> RoundData:
     """Step 3: write the round's data (what the report notebooks read) and load it back."""
     ing, v, profile = checked.ingested, checked.validated, opts.profile
+    sc = checked.scorecard
+    refused = [f for f in v.refused_files if sc is None or f != sc.source.name]
     meta = {
         "round": opts.round_id, "today": opts.today.isoformat(), "toolkit_version": __version__,
         "profile": {"name": profile.name, "version": profile.version, "path": str(profile.path)},
         "allow_partial": opts.allow_partial,
         "publish": opts.publish,
-        "refused_files": v.refused_files,
+        "refused_files": refused,
         "inputs": [{"file": f.name, "sha256": f.sha256, "status": f.status, "rows": f.rows}
                    for f in ing.files],
+        "indicators": None if sc is None else {"file": sc.source.name, "sha256": sc.source.sha256,
+                                               "status": sc.source.status},
         "missing_partners": missing_partners(  # said on every report's first screen
             profile.partners, scored["partner"].unique(),
             v.excluded["partner"].dropna().unique() if "partner" in v.excluded else [],
-            v.refused_files),
+            refused),
     }
     period = (opts.period or period_of(opts.round_id)
               or pd.Timestamp(scored["audit_date"].max()).date())  # the latest audit date
@@ -189,7 +206,10 @@ def store(opts: RoundOptions, tmp: Path, checked: Checked, scored: pd.DataFrame,
                          history=history.history_table(prior, profile),
                          last_actions=history.last_actions(prior),
                          figures=agg.measure_figures(scored, profile),
-                         tools=agg.tool_counts(scored, profile))
+                         tools=agg.tool_counts(scored, profile),
+                         indicators=indicator_values(profile, v.valid_table,
+                                                     None if sc is None else sc.values),
+                         indicator_history=history.indicator_history(prior))
         return load_round(tmp)
 
 
@@ -204,7 +224,7 @@ def render_reports(opts: RoundOptions, tmp: Path, checked: Checked, scored: pd.D
               ("Strategy", profile.model.strategy),
               ("Scoring", "Yes 1, Partly 0.5, No 0, N/A left out, blank missing; "
                           "measure = 100 x sum(weight x credit) / sum(weight answered)")]
-    method += [(f"Input {f.name}", f.sha256) for f in checked.ingested.files]
+    method += [(f"Input {f.name}", f.sha256) for f in checked.files]
 
     def write_tables() -> None:
         """scored.csv and summary.xlsx, written while the notebooks run."""
@@ -242,7 +262,7 @@ def finish(opts: RoundOptions, tmp: Path, checked: Checked, result: RoundResult,
               "failed_reports": sorted(result.failed)}
     outputs = [str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file()]
     write_manifest(tmp / "manifest.json", build_manifest(
-        round_id=opts.round_id, profile=opts.profile, files=checked.ingested.files,
+        round_id=opts.round_id, profile=opts.profile, files=checked.files,
         parameters=opts.parameters(), timings=timer.timings, outputs=outputs + ["manifest.json"],
         counts=counts, started=started, finished=_now()))
     result.folder = folder.put_in_place(tmp, opts, progress)

@@ -17,7 +17,7 @@ from functools import partial
 from qa_lib.report import fragments as fr
 from qa_lib.report.policy import Policy
 from qa_lib.report.round_data import RoundData
-from qa_lib.report.sections import about, cases, figures, practice
+from qa_lib.report.sections import about, cases, figures, practice, scorecard
 
 Render = Callable[[RoundData, str | None], str | None]
 
@@ -79,6 +79,8 @@ SECTIONS: tuple[Section, ...] = (
     Section("measures", "Partnership figures", figures.partnership_measures, Scope.PARTNERSHIP),
     Section("criteria", "Criteria in detail", figures.criteria_section, Scope.PARTNER),
     Section("themes", "Themes across partners", figures.themes_section, Scope.PARTNERSHIP),
+    Section("scorecard", "Strategy scorecard", scorecard.scorecard_section, Scope.PARTNERSHIP,
+            in_contents=False),  # only for a profile with indicators
     Section("case-view", "The multi-agency case view", cases.case_view_section,
             Scope.PARTNERSHIP, case_level=True),
     Section("apart", "Cases where partners disagree", cases.apart_section, Scope.PARTNERSHIP,

@@ -1,0 +1,137 @@
+"""The strategy scorecard: the measures the strategy says it will monitor, this round and
+across rounds, against their baseline and target.
+
+Figures come from the round's ``indicators`` (the performance team's scorecard, or computed
+from the case rows: :mod:`qa_lib.scoring.indicators`) and the earlier rounds' figures kept
+in ``indicator_history``. In publishing mode a count of 1 to 5, and a percentage or rate
+whose numerator or denominator is 1 to 5, is shown as ``c`` (with its status and change).
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+import pandas as pd
+
+from qa_lib.profile.schema import Indicator, Source
+from qa_lib.report import fragments as fr
+from qa_lib.report import publish as pub
+from qa_lib.report.policy import Policy
+from qa_lib.report.round_data import RoundData
+from qa_lib.scoring.indicators import How, Status, scorecard_rows, unit_words
+
+ROUNDS_SHOWN = 4  # earlier rounds shown beside this one
+
+
+def _fmt(ind: Indicator, v: object, signed: bool = False) -> str:
+    """A value with its unit: 12.5%, 42, 3.1 days, 35.2 per 10,000 (':' when missing)."""
+    if v is None or pd.isna(v):  # type: ignore[call-overload]
+        return pub.NOT_AVAILABLE
+    f = float(v)  # type: ignore[arg-type]
+    decimals = 0 if ind.unit == "count" and f.is_integer() else 1
+    text = f"{fr.round_half_up(f, decimals):,.{decimals}f}"
+    if signed and f > 0:
+        text = "+" + text
+    return {"percent": f"{text}%", "days": f"{text} days",
+            "rate": f"{text} {unit_words(ind)}"}.get(ind.unit, text)
+
+
+def _count(v: object) -> str:
+    return "" if v is None or pd.isna(v) else f"{int(round(float(v))):,}"  # type: ignore[arg-type]
+
+
+def suppressed(ind: Indicator, policy: Policy, numerator: object, denominator: object,
+               value: object) -> bool:
+    """True when the policy shows this figure as c: a count of 1 to 5, or a share or rate
+    resting on a numerator or denominator of 1 to 5."""
+    if ind.unit == "count":
+        return policy.low(value)
+    if ind.unit in ("percent", "rate"):
+        return policy.low(numerator) or policy.low(denominator)
+    return False
+
+
+def scorecard_table(data: RoundData, policy: Policy) -> tuple[pd.DataFrame, list[str]]:
+    """The scorecard as shown (text cells), one row per indicator, and the notes under it."""
+    profile = data.profile
+    rows, earlier = scorecard_rows(profile, data.indicators, data.indicator_history,
+                                   data.round_id, ROUNDS_SHOWN)
+    by_key = {i.key: i for i in profile.model.indicators}
+    this = f"This round ({data.round_id})"
+    out, notes = [], []
+    for r in rows.to_dict("records"):
+        ind = by_key[r["key"]]
+        hidden = suppressed(ind, policy, r["numerator"], r["denominator"], r["value"])
+        row = {"Indicator": ind.name,
+               "Good when": "higher" if ind.direction == "higher" else "lower",
+               "Baseline": _fmt(ind, ind.baseline) if ind.baseline is not None else "",
+               "Target": _fmt(ind, ind.target) if ind.target is not None else ""}
+        for e in earlier:
+            low = suppressed(ind, policy, r[f"numerator {e}"], r[f"denominator {e}"],
+                             r[f"value {e}"])
+            row[e] = pub.SUPPRESSED if low else _fmt(ind, r[f"value {e}"])
+        last_hidden = any(
+            suppressed(ind, policy, r[f"numerator {e}"], r[f"denominator {e}"], r[f"value {e}"])
+            for e in earlier[-1:])
+        row[this] = pub.SUPPRESSED if hidden else _fmt(ind, r["value"])
+        row["Counted"] = (pub.SUPPRESSED if hidden or policy.low(r["numerator"])
+                          else _count(r["numerator"]))
+        row["Out of"] = (pub.SUPPRESSED if policy.low(r["denominator"])
+                         else _count(r["denominator"]))
+        row["Status"] = pub.SUPPRESSED if hidden and r["status"] in (
+            Status.MET, Status.NOT_MET) else r["status"]
+        change = r["change"]
+        row["Change since last round"] = (
+            pub.SUPPRESSED if (hidden or last_hidden) and change is not None
+            else "" if change is None else _fmt(ind, change, signed=True))
+        row["Figure from"] = r["how"]
+        out.append(row)
+        apart = r.get("cases_apart")
+        if r["how"] == How.COMPUTED and apart is not None and not pd.isna(apart) and apart:
+            if policy.shows_cases:
+                notes.append(f"{ind.name}: {int(apart)} case(s) where partners' records differ "
+                             "were counted the less favourable way.")
+    return pd.DataFrame(out), notes
+
+
+def _source(src: Source) -> str:
+    if src.kind == "national":
+        return f"{src.guidance}: {src.requirement}"
+    return f"\u201c{src.quote}\u201d ({src.section})"
+
+
+def scorecard_section(data: RoundData, partner: str | None) -> str | None:
+    """The strategy scorecard (partnership report; None when the profile has no indicators)."""
+    profile = data.profile
+    if not profile.model.indicators or not len(data.indicators):
+        return None
+    policy = Policy.of(data)
+    table, notes = scorecard_table(data, policy)
+    given = data.meta.get("indicators")
+    where = (f"the scorecard '{given['file']}' filled in by the performance team"
+             if isinstance(given, dict) else "no scorecard (run the round with --indicators "
+             "FILE to add the performance team's figures)")
+    intro = fr.paragraph(
+        f"The measures the {profile.model.strategy} says it will monitor. Figures come from "
+        f"{where}, or are worked out from the audit returns, counting each child once. Status "
+        "is against the target, in the direction the strategy wants (met, not met, or no "
+        "target); earlier rounds' figures show the trend; : means no figure.")
+    details = [f"<strong>{escape(ind.name)}</strong> ({escape(ind.key)}, "
+               f"{escape(unit_words(ind))}): {escape(ind.numerator)}"
+               + (f", out of {escape(ind.denominator)}" if ind.denominator else "")
+               + f". Source: {escape(_source(ind.source))}" for ind in profile.model.indicators]
+    return (intro
+            + fr.table(table, f"Strategy scorecard, round {data.round_id}",
+                       row_header="Indicator", signed=("Change since last round",))
+            + (fr.bullet_list(notes) if notes else "")
+            + fr.heading("What each indicator counts", 3)
+            + "<ul>" + "".join(f"<li>{d}</li>" for d in details) + "</ul>")
+
+
+def scorecard_sheet(data: RoundData, policy: Policy) -> pd.DataFrame:
+    """The scorecard for summary.xlsx: the report's table with each indicator's key."""
+    if not data.profile.model.indicators or not len(data.indicators):
+        return pd.DataFrame()
+    table, _ = scorecard_table(data, policy)
+    table.insert(0, "Key", [i.key for i in data.profile.model.indicators])
+    return table
