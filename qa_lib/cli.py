@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
         r.add_argument("--inputs", required=True, help="folder of returned workbooks")
         r.add_argument("--today", type=_date, help="reference date for 'future' checks "
                        "(YYYY-MM-DD; default: today)")
+        r.add_argument("--indicators", metavar="FILE",
+                       help="the filled strategy scorecard (qa-audit template --indicators), "
+                            "kept outside the returns folder")
         if name == "validate":
             r.add_argument("--out", default="reports", help="where the validation report's "
                            "folder is made (default: %(default)s)")
@@ -60,9 +63,6 @@ def _parser() -> argparse.ArgumentParser:
                            help="if the round folder exists, move it aside and run again")
             r.add_argument("--jobs", type=int, default=None,
                            help="notebooks run at once (default: one per core)")
-            r.add_argument("--indicators", metavar="FILE",
-                           help="the filled strategy scorecard (qa-audit template --indicators), "
-                                "kept outside the returns folder")
             r.add_argument("--publish", action="store_true",
                            help="apply the statistical suppression of published data "
                                 "(counts of 1 to 5 as c) and leave out case-level detail")
@@ -137,7 +137,7 @@ def _cmd_validate(a) -> int:
     from qa_lib.report.validation_report import validation_summary
     from qa_lib.run.round import validate_only
 
-    v, folder = validate_only(a.profile, a.inputs, a.out, a.today)
+    v, folder = validate_only(a.profile, a.inputs, a.out, a.today, a.indicators)
     print(validation_summary(v))
     print(f"Validation report: {folder / 'validation.html'} (and validation.xlsx)")
     return 1 if v.errors else 0

@@ -326,6 +326,16 @@ def test_run_command_takes_indicators(prof, tmp_path, capsys):
         capsys.readouterr().out)
 
 
+def test_validate_command_checks_a_scorecard_too(prof, tmp_path, capsys):
+    path = fill_scorecard(prof, tmp_path / "scorecard.xlsx", {**FIGURES, "ehas": {"value": "x"}})
+    code = main(["validate", "--profile", str(prof.path), "--inputs",
+                 str(_returns(tmp_path / "in", prof)), "--out", str(tmp_path / "out"),
+                 "--indicators", str(path), "--today", TODAY.isoformat()])
+    assert code == 1
+    assert "scorecard.xlsx, sheet Scorecard, row 3, column value (K): 'x' is not a number." in (
+        capsys.readouterr().out)
+
+
 @pytest.mark.e2e
 def test_a_whole_round_with_a_scorecard(prof, tmp_path):
     path = fill_scorecard(prof, tmp_path / "scorecard.xlsx", FIGURES)

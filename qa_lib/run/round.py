@@ -40,7 +40,13 @@ from qa_lib.report.validation_report import validation_summary, write_validation
 from qa_lib.run import folder, history
 from qa_lib.run.execute import Job, JobResult, own_kernel, run_jobs
 from qa_lib.run.manifest import Timer, build_manifest, write_manifest
-from qa_lib.run.options import NOTEBOOK_DIR, RoundError, RoundOptions, check_inputs
+from qa_lib.run.options import (
+    NOTEBOOK_DIR,
+    RoundError,
+    RoundOptions,
+    check_inputs,
+    check_scorecard,
+)
 from qa_lib.scoring import aggregate as agg
 from qa_lib.scoring.indicators import indicator_values
 from qa_lib.scoring.score import score
@@ -376,15 +382,22 @@ def _run_notebooks(tmp: Path, opts: RoundOptions, partners: list[str], result: R
 
 
 def validate_only(profile: Profile | str, inputs: Path | str, out: Path | str,
-                  today: dt.date | None = None) -> tuple[Validated, Path]:
-    """Read and validate a folder of returns without scoring; the validation report
-    (``validation.html`` and ``.xlsx``) goes to a new folder ``<out>/validation-<stamp>``,
-    whose path is returned with the result. The inputs are only read."""
+                  today: dt.date | None = None, indicators: Path | str | None = None
+                  ) -> tuple[Validated, Path]:
+    """Read and validate a folder of returns (and a strategy scorecard, ``indicators``)
+    without scoring; the validation report (``validation.html`` and ``.xlsx``) goes to a new
+    folder ``<out>/validation-<stamp>``, whose path is returned with the result. The inputs
+    are only read."""
     profile = profile if isinstance(profile, Profile) else load_profile(profile)
     inputs = Path(inputs)
     check_inputs(inputs)
     ing = read_returns(inputs, profile)
     v = validate(ing, profile, today or dt.date.today())
+    checked = Checked(ing, v)
+    if indicators is not None:
+        check_scorecard(Path(indicators), inputs, profile)
+        checked.scorecard = read_scorecard(indicators, profile)
+        v.problems.extend(checked.scorecard.problems)
     target = folder.new_folder(Path(out), f"validation-{folder.stamp()}")
-    write_validation(target, v, ing.files, f"check of {inputs.name}", profile)
+    write_validation(target, v, checked.files, f"check of {inputs.name}", profile)
     return v, target
