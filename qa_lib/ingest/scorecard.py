@@ -147,7 +147,7 @@ def _figures(raw: pd.DataFrame, hrow: int, cols: dict[str, int], profile: Profil
     body = raw.loc[raw.index >= hrow]
     rows: dict[str, list[tuple[int, dict[str, float | None]]]] = {}
     for idx, cells in body.iterrows():
-        row = int(idx) + 1
+        row = int(idx) + 1  # type: ignore[call-overload]
         key_cell = cells.iloc[cols["key"]] if cols["key"] < len(cells) else None
         figures: dict[str, float | None] = {}
         broken = False

@@ -37,7 +37,9 @@ def _fmt(ind: Indicator, v: object, signed: bool = False) -> str:
 
 
 def _count(v: object) -> str:
-    return "" if v is None or pd.isna(v) else f"{int(round(float(v))):,}"  # type: ignore[arg-type]
+    if v is None or pd.isna(v):  # type: ignore[call-overload]
+        return ""
+    return f"{int(round(float(v))):,}"  # type: ignore[arg-type]
 
 
 def suppressed(ind: Indicator, policy: Policy, numerator: object, denominator: object,
@@ -51,6 +53,13 @@ def suppressed(ind: Indicator, policy: Policy, numerator: object, denominator: o
     return False
 
 
+def _marked(ind: Indicator, policy: Policy, denominator: object, value: object) -> bool:
+    """True when a shown share or rate rests on 1 to 5 cases: marked to be read with care
+    (outside publishing mode, where it is c instead)."""
+    return (not policy.publishing and ind.unit in ("percent", "rate")
+            and pub.is_low(denominator) and not pd.isna(value))  # type: ignore[call-overload]
+
+
 def scorecard_table(data: RoundData, policy: Policy) -> tuple[pd.DataFrame, list[str]]:
     """The scorecard as shown (text cells), one row per indicator, and the notes under it."""
     profile = data.profile
@@ -59,6 +68,7 @@ def scorecard_table(data: RoundData, policy: Policy) -> tuple[pd.DataFrame, list
     by_key = {i.key: i for i in profile.model.indicators}
     this = f"This round ({data.round_id})"
     out, notes = [], []
+    marked = False
     for r in rows.to_dict("records"):
         ind = by_key[r["key"]]
         hidden = suppressed(ind, policy, r["numerator"], r["denominator"], r["value"])
@@ -70,10 +80,16 @@ def scorecard_table(data: RoundData, policy: Policy) -> tuple[pd.DataFrame, list
             low = suppressed(ind, policy, r[f"numerator {e}"], r[f"denominator {e}"],
                              r[f"value {e}"])
             row[e] = pub.SUPPRESSED if low else _fmt(ind, r[f"value {e}"])
+            if _marked(ind, policy, r[f"denominator {e}"], r[f"value {e}"]):
+                row[e] += f" {fr.LOW_MARK}"
+                marked = True
         last_hidden = any(
             suppressed(ind, policy, r[f"numerator {e}"], r[f"denominator {e}"], r[f"value {e}"])
             for e in earlier[-1:])
         row[this] = pub.SUPPRESSED if hidden else _fmt(ind, r["value"])
+        if _marked(ind, policy, r["denominator"], r["value"]):
+            row[this] += f" {fr.LOW_MARK}"
+            marked = True
         row["Counted"] = (pub.SUPPRESSED if hidden or policy.low(r["numerator"])
                           else _count(r["numerator"]))
         row["Out of"] = (pub.SUPPRESSED if policy.low(r["denominator"])
@@ -91,6 +107,8 @@ def scorecard_table(data: RoundData, policy: Policy) -> tuple[pd.DataFrame, list
             if policy.shows_cases:
                 notes.append(f"{ind.name}: {int(apart)} case(s) where partners' records differ "
                              "were counted the less favourable way.")
+    if marked:
+        notes.insert(0, fr.LOW_NOTE)
     return pd.DataFrame(out), notes
 
 
