@@ -159,6 +159,17 @@ def test_every_refusal_names_row_and_column(prof, tmp_path):
     assert sc.values.empty  # no row with an error gives a figure
 
 
+def test_a_scorecard_that_cannot_be_opened_is_one_error_naming_it(prof, tmp_path):
+    empty = tmp_path / "scorecard.xlsx"
+    empty.write_bytes(b"")
+    sc = read_scorecard(empty, prof)
+    assert [(p.code, p.file, p.row) for p in sc.problems] == [("F02", "scorecard.xlsx", None)]
+    assert sc.source.status == "refused" and sc.values.empty
+    pdf = tmp_path / "scorecard.pdf"
+    pdf.write_bytes(b"%PDF-1.7 the scorecard printed")
+    assert [p.code for p in read_scorecard(pdf, prof).problems] == ["F12"]
+
+
 # --------------------------------------------------------------------------- computed
 
 

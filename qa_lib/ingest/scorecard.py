@@ -91,6 +91,11 @@ def read_scorecard(path: Path | str, profile: Profile) -> Scorecard:
     except FileRefused as refused:
         src.status = FileStatus.REFUSED
         return Scorecard(src, empty, [refused.problem(name)])
+    except Exception as exc:  # never a traceback: the file is refused, as a return would be
+        src.status = FileStatus.REFUSED
+        return Scorecard(src, empty, [F04.problem(
+            file=name, message=f"The scorecard could not be read ({type(exc).__name__}: {exc}).",
+            fix="Open it in Excel, save it as .xlsx and run the round again.")])
     shown_sheet = None if sheet == "(csv)" else sheet
     place = _Place(name, shown_sheet, {k: get_column_letter(c + 1) for k, c in cols.items()})
     for issue in notes:
@@ -159,7 +164,7 @@ def _figures(raw: pd.DataFrame, hrow: int, cols: dict[str, int], profile: Profil
                 broken = True
             figures[name] = f
         given = any(f is not None for f in figures.values())
-        key = "" if is_blank(key_cell) else str(key_cell).strip()
+        key = "" if is_blank(key_cell) else show_value(key_cell).strip()
         if not key:
             if given:
                 place.add(S02.issue("A figure is entered with no indicator key.",
