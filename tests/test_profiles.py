@@ -50,7 +50,8 @@ _FOLD = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'
 
 def normalise(text: str) -> str:
     """The same folding on both sides: no ``**``, straight quotes, single spaces, any case."""
-    return re.sub(r"\s+", " ", text.replace("**", "").translate(_FOLD)).strip().casefold()
+    text = text.replace("**", "").replace("\\", "")  # markdown bold and escapes
+    return re.sub(r"\s+", " ", text.translate(_FOLD)).strip().casefold()
 
 
 def seeds_dir() -> Path:
