@@ -233,8 +233,13 @@ def grouped_problems(df: pd.DataFrame) -> pd.DataFrame:
     groups = key.groupby(GROUP_KEY, sort=False, dropna=False).ngroup()
     out = df.assign(_g=groups.to_numpy())
     first = out.drop_duplicates("_g").set_index("_g")
-    rows = out.groupby("_g")["row"].agg(lambda s: [int(r) for r in s.dropna()])
+    rows: dict[int, list[int]] = {}
+    for g, r in zip(out["_g"].tolist(), out["row"].tolist(), strict=True):
+        rows.setdefault(g, [])
+        if r is not None and not pd.isna(r):
+            rows[g].append(int(r))
     first["count"] = out.groupby("_g").size()
-    first["row"] = pd.Series([row_ranges(r) if len(r) > 1 else (r[0] if r else None)
-                              for r in rows], index=first.index, dtype=object)
+    first["row"] = pd.Series([row_ranges(rows[g]) if len(rows[g]) > 1
+                              else (rows[g][0] if rows[g] else None) for g in first.index],
+                             index=first.index, dtype=object)
     return first.reset_index(drop=True)
