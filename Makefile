@@ -65,8 +65,9 @@ lint: venv
 
 # Regenerate the committed audit tools and example round from the profiles.
 templates: venv
-	$(BIN)/qa-audit template --profile halton --all-partners --out audit_templates/halton
-	rm -rf audit_templates/example_round && $(BIN)/python -c "from qa_lib.profile import load_profile; from qa_lib.run.synthetic import make_demo_returns; make_demo_returns(load_profile('halton'), 'audit_templates/example_round/halton-2026-Q3', cases=12, partners=['Children\'s Social Care', 'Health Visiting', 'Cheshire Police'], quality=[0.75, 0.9, 0.45])"
+	rm -rf audit_templates/halton && $(BIN)/qa-audit template --profile halton --all-partners --out audit_templates/halton
+	$(BIN)/qa-audit template --profile halton --indicators --out audit_templates/halton
+	rm -rf audit_templates/example_round && $(BIN)/python -c "from qa_lib.profile.schema import load_profile; from qa_lib.run.synthetic import make_demo_returns; make_demo_returns(load_profile('halton'), 'audit_templates/example_round/halton-2026-Q3', cases=12, partners=['Children\'s Social Care', 'Early Help (MAP)', 'Cheshire Police'], quality=[0.75, 0.9, 0.45])"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache demo_returns node_modules

@@ -15,6 +15,7 @@ from conftest import HALTON_V1, base_row, write_return
 from qa_lib.checks.rules import validate
 from qa_lib.ingest.returns import read_returns
 from qa_lib.ingest.tool_version import bare_question, read_stamp
+from qa_lib.profile.audit_tool import template_name
 from qa_lib.profile.schema import Profile, load_profile
 
 
@@ -209,3 +210,15 @@ def test_validation_of_a_renumbered_return_scores_the_right_answers(tmp_path, ha
                  profile, TODAY)
     assert not [p for p in v.problems if p.severity == "error"]
     assert list(v.table["TU3"]) == ["N/A", "N/A"] and list(v.table["TU2"]) == ["No", "No"]
+
+
+def test_the_committed_audit_tools_and_example_round_are_this_versions(tmp_path):
+    """audit_templates/ holds the tools partners are sent: read as they are, with no note
+    that they come from another version (regenerate them with `make templates`)."""
+    root = Path(__file__).resolve().parents[1] / "audit_templates"
+    shipped = load_profile("halton")
+    tools = sorted((root / "halton").glob("halton-audit-tool-*.xlsx"))
+    assert {t.name for t in tools} == {template_name(shipped, p) for p in shipped.partners}
+    ing = read_returns(root / "example_round" / "halton-2026-Q3", shipped)
+    assert not [p for p in ing.problems if p.code in ("N20", "F15")]
+    assert len(ing.table) and all(f.status == "read" for f in ing.files)
