@@ -110,3 +110,14 @@ def test_the_traceability_document_is_up_to_date(profile):
 def test_no_partner_the_strategy_does_not_name_unless_inferred(profile):
     body = normalise(strategy_text(profile))
     assert not _unnamed(profile.partner_entries, body), profile.name
+
+
+def test_the_method_section_shows_what_is_inferred(profile):
+    from qa_lib.report.sections.about import _inferred_entries
+
+    html = _inferred_entries(profile)
+    inferred = [e.name for e in (*profile.partner_entries, *profile.tool_entries) if e.inferred]
+    for name in inferred:
+        assert name.replace("'", "&#x27;") in html
+    if not inferred:
+        assert "Every partner and tool of the profile is named by the strategy." in html

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from qa_lib.profile.schema import Profile
 from qa_lib.profile.traceability import criteria_table
 from qa_lib.report import fragments as fr
 from qa_lib.report.policy import Policy
@@ -73,5 +74,21 @@ def method_section(data: RoundData, partner: str | None = None) -> str:
             + fr.table(crit, f"Criteria of the profile and their sources in "
                              f"{p.model.strategy}", row_header="Criterion",
                        number_columns={"Weight": 0})
+            + _inferred_entries(p)
             + fr.table(files, "Input files and their SHA-256 hashes", row_header="File",
                        number_columns={"Rows read": 0}))
+
+
+def _inferred_entries(p: Profile) -> str:
+    """The partners and tools the profile lists although its strategy does not name them,
+    with why (nothing when every one is named)."""
+    rows = [{"Listed": e.name, "Kind": kind, "Why it is listed": e.source.why if e.source and
+             e.source.why else "not recorded"}
+            for kind, entries in (("partner", p.partner_entries), ("tool", p.tool_entries))
+            for e in entries if e.inferred]
+    if not rows:
+        return fr.paragraph("Every partner and tool of the profile is named by the strategy.")
+    return (fr.paragraph("Partners and tools the profile lists although the strategy does not "
+                         "name them (inferred):")
+            + fr.table(pd.DataFrame(rows), "Inferred partners and tools", row_header="Listed"))
+
