@@ -389,7 +389,7 @@ def test_each_shipped_profile_shows_its_scorecard_with_trend(name, tmp_path):
         demo = make_demo_returns(profile, tmp_path / round_id, seed=k, cases=8,
                                  audit_start=first, audit_end=last,
                                  partners=list(profile.partners)[:2],
-                                 ref_prefix=f"{name[:3].upper()}{k}")
+                                 ref_prefix=f"{name[:3].upper()}{k}", template_rows=20)
         scorecard = None
         if fillable(profile):
             scorecard = fill_scorecard(profile, tmp_path / f"scorecard-{round_id}.xlsx",

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from qa_lib.common.working_days import add_working_days
-from qa_lib.profile.audit_tool import build_template, slugify
+from qa_lib.profile.audit_tool import TEMPLATE_ROWS, build_template, slugify
 from qa_lib.profile.schema import AGE_BANDS, NEGLECT_TYPES, PLAN_TYPES, Profile
 
 # Partner quality from 0 (poor practice) to 1 (excellent); the strong and the weak one stand out.
@@ -213,9 +213,11 @@ def make_demo_returns(profile: Profile, folder: Path | str, *, seed: int = 2026,
                       cases: int = 45, audit_start: dt.date = dt.date(2026, 9, 7),
                       audit_end: dt.date = dt.date(2026, 10, 23),
                       partners: list[str] | None = None,
-                      quality: list[float] | None = None, ref_prefix: str | None = None
-                      ) -> DemoRound:
-    """Write one filled audit workbook per partner into ``folder`` (created if needed)."""
+                      quality: list[float] | None = None, ref_prefix: str | None = None,
+                      template_rows: int = TEMPLATE_ROWS) -> DemoRound:
+    """Write one filled audit workbook per partner into ``folder`` (created if needed), each
+    the partner's tool formatted to ``template_rows`` case rows (the real tool's by default;
+    fewer is the same workbook, quicker to write, for tests)."""
     rng = np.random.default_rng(seed)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -234,7 +236,7 @@ def make_demo_returns(profile: Profile, folder: Path | str, *, seed: int = 2026,
     strong = partners[int(np.argmax(quality))]
     weak = partners[int(np.argmin(quality))]
     for p, q in zip(partners, quality, strict=True):
-        wb = build_template(profile, p)  # filled in memory, as a partner fills the tool
+        wb = build_template(profile, p, rows=max(template_rows, cases + 1))  # filled in memory
         ws = wb["Audit"]
         header = {c.value: c.column for c in ws[1]}
         blank_rate = 0.03 if q > 0.4 else 0.14
