@@ -141,8 +141,9 @@ def _template_key(profile: Profile) -> tuple[str, str, str]:
 
 # The tests' blank tool formats 60 case rows rather than the real tool's 500: the same
 # workbook in every other way, saved about five times faster for each return a test writes.
-# Full-size tools are read in the demo and synthetic-round tests (tests/test_synthetic.py,
-# tests/test_profiles.py) and written in tests/test_template.py.
+# Full-size tools are read in the demo tests (tests/test_synthetic.py, and every profile's
+# round through the notebooks in tests/test_profiles_e2e.py) and written in
+# tests/test_template.py.
 TEST_TEMPLATE_ROWS = 60
 
 

@@ -302,7 +302,8 @@ def test_template_writes_grade_columns_with_whole_number_validation(
 
 
 def test_demo_grades_cases_naming_the_graded_tool(tmp_path, heat):
-    demo = make_demo_returns(heat, tmp_path / "demo", cases=30, partners=[POLICE, HV])
+    demo = make_demo_returns(heat, tmp_path / "demo", cases=30, partners=[POLICE, HV],
+                             template_rows=60)
     rows = pd.concat([pd.read_excel(f, sheet_name="Audit", engine="openpyxl") for f in
                       sorted(demo.returns.glob("*.xlsx"))], ignore_index=True)
     rows = rows[rows["case_ref"].notna()]

@@ -232,7 +232,8 @@ def test_template_writes(profile, tmp_path):
 @pytest.mark.parametrize("name", sorted(EXPECTED - {"halton"}))
 def test_synthetic_round_validates_and_scores(tmp_path, name):
     p = load_profile(name)
-    demo = make_demo_returns(p, tmp_path / "returns", cases=14, partners=list(p.partners)[:3])
+    demo = make_demo_returns(p, tmp_path / "returns", cases=14, partners=list(p.partners)[:3],
+                             template_rows=60)
     v = validate(read_returns(demo.returns, p), p, TODAY)
     assert not v.errors, [(e.code, e.column, e.message) for e in v.errors][:5]
     s = score(v.valid_table, p)
