@@ -24,7 +24,7 @@ PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
 
 ANSWERS = tuple(a.value for a in Answer)  # Yes, Partly, No, N/A
 AGE_BANDS = ("Unborn", "0-1", "1-4", "5-10", "11-15", "16-17")
-PLAN_TYPES = ("Early Help/MAP", "Child in Need", "Child Protection", "Looked After", "None")
+PLAN_TYPES = ("Early Help", "Child in Need", "Child Protection", "Looked After", "None")
 NEGLECT_TYPES = ("Physical", "Educational", "Emotional", "Medical")
 GRADES = ("Outstanding", "Good", "Requires improvement", "Inadequate")
 FREE_TEXT = ("strengths", "areas_for_improvement", "recommended_actions", "child_voice_excerpt")

@@ -100,8 +100,12 @@ def _weights(n: int, first: float = 0.45) -> list[float]:
 def _lists(profile: Profile) -> tuple[list[str], list[float], list[str], list[float]]:
     """The profile's plan types and neglect types, each with the chance of being drawn (the
     default lists keep their long-standing chances, so a demo round stays the same)."""
-    if tuple(profile.model.plan_types) == PLAN_TYPES:
-        plans, p_plans = _DEFAULT_PLANS
+    plan_types = tuple(profile.model.plan_types)
+    early = [t for t in plan_types if t.lower().startswith("early help")]
+    if len(plan_types) == len(PLAN_TYPES) and early and set(plan_types) - set(early) == set(
+            PLAN_TYPES) - {"Early Help"}:  # the usual five, whatever early help is called
+        plans = [early[0] if t == "Early Help/MAP" else t for t in _DEFAULT_PLANS[0]]
+        p_plans = _DEFAULT_PLANS[1]
     else:
         plans = [t for t in profile.model.plan_types if t.lower() != "none"]
         plans.sort(key=lambda t: "protection" not in t.lower())  # child protection likeliest
