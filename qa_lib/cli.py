@@ -147,7 +147,7 @@ def _cmd_demo(a) -> int:
     import shutil
 
     from qa_lib.run.round import run_round
-    from qa_lib.run.synthetic import demo_rounds
+    from qa_lib.run.synthetic import demo_rounds, make_demo_scorecard
 
     profile = load_profile(a.profile)
     returns = Path(a.returns) / profile.name
@@ -159,10 +159,13 @@ def _cmd_demo(a) -> int:
           f"{demo.cases} cases each, in {returns} (strongest: {demo.strong}; weakest: "
           f"{demo.weak}).")
     code = 0
-    for round_id, d, today in rounds:
+    for k, (round_id, d, today) in enumerate(rounds):
         print(f"\n== Round {round_id} ==")
         force = (Path(a.out) / round_id).exists()  # an earlier demo: moved aside, never lost
-        res = run_round(profile, round_id, d.returns, a.out, today=today, force=force)
+        scorecard = make_demo_scorecard(profile, returns / f"scorecard-{round_id}.xlsx",
+                                        seed=a.seed, round_index=k)
+        res = run_round(profile, round_id, d.returns, a.out, today=today, force=force,
+                        indicators=scorecard)
         code = max(code, _report(res))
     print(f"\nAll rounds: {Path(a.out) / 'index.html'}")
     return code

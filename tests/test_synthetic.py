@@ -55,3 +55,21 @@ def test_demo_windows_cross_bank_holidays(demo):
                 if any((h > a) and (h <= b) for h in hols)]
     assert crossing
     assert np.isfinite(s["T1__elapsed"]).all()
+
+
+@pytest.mark.parametrize("name", ["halton", "durham", "north-east-lincolnshire", "calderdale",
+                                  "herefordshire"])
+def test_the_demo_fills_each_profiles_scorecard_without_a_problem(tmp_path, name):
+    from qa_lib.ingest.scorecard import read_scorecard
+    from qa_lib.profile.schema import load_profile
+    from qa_lib.run.synthetic import make_demo_scorecard
+
+    profile = load_profile(name)
+    first = make_demo_scorecard(profile, tmp_path / "q1.xlsx", round_index=0)
+    second = make_demo_scorecard(profile, tmp_path / "q2.xlsx", round_index=1)
+    assert first is not None and second is not None
+    a, b = read_scorecard(first, profile), read_scorecard(second, profile)
+    assert a.problems == [] and b.problems == []
+    filled = {i.key for i in profile.model.indicators if i.computed is None}
+    assert set(a.values["key"]) == filled and a.values["value"].notna().all()
+    assert not a.values["value"].equals(b.values["value"])  # the figures move between rounds

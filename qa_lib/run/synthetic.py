@@ -278,3 +278,44 @@ def demo_rounds(profile: Profile, folder: Path | str, *, seed: int = 2026, cases
                                  quality=quality, ref_prefix=prefix)
         out.append((name, demo, today))
     return out
+
+
+def make_demo_scorecard(profile: Profile, path: Path | str, *, seed: int = 2026,
+                        round_index: int = 0) -> Path | None:
+    """The profile's strategy scorecard filled with synthetic figures for one round, as a
+    performance team fills it (None when the profile has no indicators to fill). Figures
+    move a little from round to round, some towards the indicator's good direction."""
+    from qa_lib.profile.scorecard_tool import (
+        INPUTS,
+        SHEET,
+        WITH_DENOMINATOR,
+        build_scorecard,
+        fillable,
+    )
+
+    if not fillable(profile):
+        return None
+    rng = np.random.default_rng(seed + 101 * round_index)
+    wb = build_scorecard(profile)
+    ws = wb[SHEET]
+    header = {c.value: c.column for c in ws[1]}
+    for row in ws.iter_rows(min_row=2):
+        key = row[header["key"] - 1].value
+        ind = next((i for i in profile.model.indicators if i.key == key), None)
+        if ind is None:
+            continue
+        step = round_index * (1 if ind.direction == "higher" else -1)
+        if ind.unit in WITH_DENOMINATOR:
+            den = int(rng.integers(40, 400))
+            share = min(0.95, max(0.05, rng.uniform(0.2, 0.7) + 0.04 * step))
+            figures = {"numerator": int(round(den * share)), "denominator": den}
+        else:
+            figures = {"value": max(0, int(rng.integers(10, 120)) + 5 * step)}
+        for name in INPUTS:
+            if name in figures:
+                ws.cell(row=row[0].row, column=header[name], value=figures[name])
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
