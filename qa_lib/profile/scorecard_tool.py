@@ -110,15 +110,21 @@ def write_scorecard(profile: Profile, out: Path | str) -> Path:
     return out
 
 
-def build_scorecard(profile: Profile) -> Workbook:
-    """The scorecard workbook (not yet saved): Instructions, then the Scorecard sheet."""
+def unusable(profile: Profile) -> str | None:
+    """Why the profile can have no scorecard (no indicators, or unsound ones), or None."""
     if not profile.model.indicators:
-        raise ValueError(f"The '{profile.name}' profile has no indicators, so it has no "
-                         "strategy scorecard.")
+        return f"The '{profile.name}' profile has no indicators, so it has no strategy scorecard"
     problems = check_indicators(profile)
     if problems:
-        raise ValueError(f"The '{profile.name}' profile's indicators are not sound: "
-                         + "; ".join(problems) + ".")
+        return f"The '{profile.name}' profile's indicators are not sound: " + "; ".join(problems)
+    return None
+
+
+def build_scorecard(profile: Profile) -> Workbook:
+    """The scorecard workbook (not yet saved): Instructions, then the Scorecard sheet."""
+    why = unusable(profile)
+    if why:
+        raise ValueError(why + ".")
     wb = Workbook()
     _instructions(wb.active, profile)
     ws = wb.create_sheet(SHEET)

@@ -51,7 +51,7 @@ def check_scorecard(path: Path, inputs: Path, profile: Profile) -> None:
     """Raise :class:`RoundError` unless ``path`` is a scorecard file the round can use: it
     exists, is a file outside the returns folder (there it would be read as a return), and
     the profile has sound indicators for it."""
-    from qa_lib.profile.scorecard_tool import check_indicators
+    from qa_lib.profile.scorecard_tool import unusable
 
     if not path.exists():
         raise RoundError(f"The scorecard '{path}' does not exist.")
@@ -62,13 +62,9 @@ def check_scorecard(path: Path, inputs: Path, profile: Profile) -> None:
         raise RoundError(f"The scorecard '{path}' is inside the returns folder '{inputs}', "
                          "where it would be read as a partner's return: move it out of that "
                          "folder and run again.")
-    if not profile.model.indicators:
-        raise RoundError(f"The '{profile.name}' profile has no indicators, so a scorecard "
-                         "cannot be used with it: run the round without --indicators.")
-    problems = check_indicators(profile)
-    if problems:
-        raise RoundError(f"The '{profile.name}' profile's indicators are not sound: "
-                         + "; ".join(problems) + ".")
+    why = unusable(profile)
+    if why:
+        raise RoundError(f"{why}: run the round without --indicators.")
 
 
 @dataclass(frozen=True)
