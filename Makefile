@@ -9,12 +9,12 @@ STAMP  := $(VENV)/.installed
 AXE    := node_modules/axe-core/axe.min.js
 TEST_WORKERS ?= 2
 
-.PHONY: demo test test-fast lint typecheck venv browser bench templates clean
+.PHONY: demo test test-fast lint typecheck venv browser bench templates clean lab
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,lab]"
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -39,6 +39,12 @@ $(AXE): package.json package-lock.json
 
 demo: venv
 	$(BIN)/qa-audit demo --out reports
+
+# JupyterLab on the audit lead's own copy of the round notebook (made once in my-rounds/;
+# rounds execute the report notebooks in notebooks/, which are never edited by hand).
+lab: venv
+	@test -e my-rounds/run_round.ipynb || $(BIN)/qa-audit notebook --out my-rounds
+	$(BIN)/jupyter-lab --notebook-dir=my-rounds
 
 # The whole suite: lint, types, then every test (rounds through real kernels, the browser
 # checks) spread over both cores with pytest-xdist, whole test files per worker so a

@@ -76,6 +76,12 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=2026)
     d.add_argument("--cases", type=int, default=45)
 
+    nb = sub.add_parser("notebook", help="copy the audit lead's round notebook (run_round.ipynb) "
+                        "to a folder of your own, to run rounds from JupyterLab or papermill")
+    nb.add_argument("--out", default="my-rounds",
+                    help="folder for the copy (default: %(default)s); an existing notebook is "
+                         "never overwritten")
+
     pr = sub.add_parser("profiles", help="list the profiles with their measures")
     pr.add_argument("--profile", help="show one profile in full")
     sub.add_parser("rules", help="print the catalogue of validation checks")
@@ -171,6 +177,17 @@ def _cmd_demo(a) -> int:
     return code
 
 
+def _cmd_notebook(a) -> int:
+    from qa_lib.run.lead_notebook import copy_notebook, papermill_command
+
+    target = copy_notebook(a.out)
+    print(f"The audit lead's notebook: {target}")
+    print("Open it in JupyterLab (make lab), set the parameters in its first code cell and "
+          "choose Run > Run All Cells; or from the command line:")
+    print(f"  {papermill_command(target)}")
+    return 0
+
+
 def _cmd_profiles(a) -> int:
     names = [a.profile] if a.profile else available_profiles()
     for name in names:
@@ -200,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     from qa_lib.run.round import RoundError
 
     handlers = {"template": _cmd_template, "run": _cmd_run, "validate": _cmd_validate,
-                "demo": _cmd_demo, "profiles": _cmd_profiles, "rules": _cmd_rules}
+                "demo": _cmd_demo, "notebook": _cmd_notebook, "profiles": _cmd_profiles,
+                "rules": _cmd_rules}
     try:
         return handlers[a.command](a)
     except (ProfileError, RoundError, ValueError, FileNotFoundError) as exc:

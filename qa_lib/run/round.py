@@ -9,7 +9,9 @@ under the round's name, and an existing round folder is never overwritten.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import shutil
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -51,8 +53,9 @@ from qa_lib.scoring import aggregate as agg
 from qa_lib.scoring.indicators import indicator_values
 from qa_lib.scoring.score import score
 
-__all__ = ["NOTEBOOK_DIR", "RoundError", "RoundOptions", "RoundResult", "run_round", "check",
-           "score_rows", "store", "render_reports", "finish", "validate_only"]
+__all__ = ["NOTEBOOK_DIR", "AuditRound", "RoundError", "RoundOptions", "RoundResult",
+           "RoundStopped", "run_round", "check", "score_rows", "store", "render_reports",
+           "finish", "validate_only"]
 
 
 @dataclass
@@ -109,26 +112,163 @@ def run_round(profile: Profile | str, round_id: str, inputs: Path | str, out: Pa
               progress: Callable[[str], None] = print, **options) -> RoundResult:
     """Run a whole round (options as :meth:`RoundOptions.build` takes them: ``allow_partial``,
     ``force``, ``today``, ``publish``, ``jobs``, ``timeout``, ``notebook_dir``). Never
-    overwrites: the round folder is created at the end."""
-    opts = RoundOptions.build(profile, round_id, inputs, out, **options)
-    t0, started, timer = time.perf_counter(), _now(), Timer()
-    with folder.locked(opts.out):
-        tmp = folder.start(opts, progress)
-        try:
-            checked = check(opts, tmp, timer, progress)
-            v = checked.validated
-            if (v.errors and not opts.allow_partial) or not v.row_ok.any():
-                # nothing scored: the validation report is kept beside the round's name
-                result = refuse(opts, tmp, checked, timer, started)
-            else:
-                scored = score_rows(checked, opts.profile, timer)
-                data = store(opts, tmp, checked, scored, timer)
-                result = render_reports(opts, tmp, checked, scored, data, timer, progress)
-                finish(opts, tmp, checked, result, timer, started, progress)
-        finally:  # after an error or Ctrl-C nothing unfinished is left behind
-            folder.discard(tmp)
-    result.seconds = time.perf_counter() - t0
-    return result
+    overwrites: the round folder is created at the end. The audit lead's notebook
+    (``notebooks/run_round.ipynb``) runs the same steps one cell at a time through
+    :class:`AuditRound`."""
+    with AuditRound(profile, round_id, inputs, out, progress=progress, **options) as r:
+        r.check()
+        if not r.can_score:
+            return r.refuse()
+        r.score()
+        r.render()
+        return r.finish()
+
+
+class RoundStopped(Exception):
+    """The round cannot go on (its returns have errors, or no row can be scored). In a
+    notebook it shows as its one-line message, not a traceback."""
+
+    def _render_traceback_(self) -> list[str]:  # IPython shows these lines instead
+        return [f"Round stopped: {self}"]
+
+
+class AuditRound:
+    """One round, step by step: open (lock the reports folder, start an unfinished folder),
+    :meth:`check`, :meth:`score`, :meth:`render`, :meth:`finish` (or :meth:`refuse`), then
+    close. :func:`run_round` and the audit lead's notebook both drive it, so a round run from
+    the command line and one run cell by cell give the same folder, scored.csv and manifest.
+
+    Use it as a context manager, or call :meth:`open` and :meth:`close` (a notebook keeps it
+    open across cells; closing discards anything unfinished and releases the lock)."""
+
+    def __init__(self, profile: Profile | str, round_id: str, inputs: Path | str,
+                 out: Path | str, *, progress: Callable[[str], None] = print, **options):
+        self.opts = RoundOptions.build(profile, round_id, inputs, out, **options)
+        self.progress = progress
+        self.timer = Timer()
+        self.started = _now()
+        self._t0 = time.perf_counter()
+        self._lock: contextlib.ExitStack | None = None
+        self.tmp: Path | None = None
+        self.checked: Checked | None = None
+        self.scored: pd.DataFrame | None = None
+        self.data: RoundData | None = None
+        self.result: RoundResult | None = None
+
+    # ---------------------------------------------------------------- opening and closing
+
+    def open(self) -> AuditRound:
+        """Lock the reports folder for this run and start the unfinished round folder."""
+        if self._lock is None:
+            stack = contextlib.ExitStack()
+            stack.enter_context(folder.locked(self.opts.out))
+            self._lock = stack
+            try:
+                self.tmp = folder.start(self.opts, self.progress)
+            except BaseException:
+                self.close()
+                raise
+        return self
+
+    def close(self) -> None:
+        """Discard anything unfinished and release the reports folder."""
+        if self.tmp is not None:
+            folder.discard(self.tmp)
+            self.tmp = None
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+    def __enter__(self) -> AuditRound:
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _folder(self) -> Path:
+        if self.tmp is None:
+            raise RoundError("The round is not open (or has already finished): open it first.")
+        return self.tmp
+
+    # ---------------------------------------------------------------- the steps
+
+    def check(self) -> Checked:
+        """Step 1: read and check every return (and the scorecard); the validation report."""
+        self.checked = check(self.opts, self._folder(), self.timer, self.progress)
+        return self.checked
+
+    @property
+    def can_score(self) -> bool:
+        """Whether the round can go on to scoring: no errors (or ``allow_partial``) and at
+        least one row that can be scored."""
+        if self.checked is None:
+            return False
+        v = self.checked.validated
+        return bool((not v.errors or self.opts.allow_partial) and v.row_ok.any())
+
+    def refuse(self) -> RoundResult:
+        """End a round that cannot be scored: its validation report and manifest are kept in
+        ``<round>.refused-<stamp>``."""
+        if self.checked is None:
+            raise RoundError("Check the returns first.")
+        self.result = refuse(self.opts, self._folder(), self.checked, self.timer, self.started)
+        self.tmp = None  # put aside, not unfinished
+        self._done()
+        return self.result
+
+    def stop_unless_scorable(self) -> None:
+        """For a notebook: refuse the round and stop (:class:`RoundStopped`) when it cannot
+        go on, saying where the validation report is."""
+        if self.can_score:
+            return
+        result = self.refuse()
+        v = result.validated
+        why = (f"{len(v.errors)} error(s) must be fixed in the returns" if v.errors
+               else "no row can be scored")
+        raise RoundStopped(f"{why}; nothing was scored. The validation report is "
+                           f"{result.folder / 'validation.html'}.")
+
+    def score(self) -> RoundData:
+        """Steps 2 and 3: score every valid row and store the round's data."""
+        if self.checked is None:
+            raise RoundError("Check the returns first.")
+        self.scored = score_rows(self.checked, self.opts.profile, self.timer)
+        self.data = store(self.opts, self._folder(), self.checked, self.scored, self.timer)
+        return self.data
+
+    def render(self) -> RoundResult:
+        """Step 4: every partner report and the partnership report (the report notebooks)."""
+        if self.checked is None or self.scored is None or self.data is None:
+            raise RoundError("Score the round first.")
+        self.result = render_reports(self.opts, self._folder(), self.checked, self.scored,
+                                     self.data, self.timer, self.progress)
+        return self.result
+
+    def finish(self) -> RoundResult:
+        """Step 5: the manifest, and the round folder put in place under its name."""
+        if self.checked is None or self.result is None:
+            raise RoundError("Render the reports first.")
+        finish(self.opts, self._folder(), self.checked, self.result, self.timer, self.started,
+               self.progress)
+        self.tmp = None  # in place now
+        self._done()
+        return self.result
+
+    def _done(self) -> None:
+        assert self.result is not None
+        self.result.seconds = time.perf_counter() - self._t0
+        self.close()
+
+    def keep_notebook(self, path: str | Path | None) -> Path | None:
+        """Copy the executed notebook (as last saved) into the finished round folder as
+        ``run_round.ipynb``; None when its path is not known or the round did not finish."""
+        if path is None or self.result is None or not Path(path).is_file():
+            return None
+        target = self.result.folder / "run_round.ipynb"
+        if target.exists():
+            return None
+        shutil.copyfile(path, target)
+        return target
 
 
 def check(opts: RoundOptions, tmp: Path, timer: Timer, progress: Callable[[str], None]) -> Checked:
