@@ -1,13 +1,17 @@
 """The demo round's synthetic returns have what the issue asks of them."""
 
+import re
+
 import numpy as np
 import pytest
+import yaml
 
 from conftest import TODAY
 from qa_lib.checks.rules import validate
 from qa_lib.common.working_days import bank_holidays
 from qa_lib.ingest.returns import read_returns
-from qa_lib.run.synthetic import make_demo_returns
+from qa_lib.profile.schema import load_profile
+from qa_lib.run.synthetic import case_ref_prefix, make_demo_returns
 from qa_lib.scoring import aggregate as agg
 from qa_lib.scoring.score import score
 
@@ -73,3 +77,28 @@ def test_the_demo_fills_each_profiles_scorecard_without_a_problem(tmp_path, name
     filled = {i.key for i in profile.model.indicators if i.computed is None}
     assert set(a.values["key"]) == filled and a.values["value"].notna().all()
     assert not a.values["value"].equals(b.values["value"])  # the figures move between rounds
+
+
+@pytest.mark.parametrize("name, prefix", [
+    ("halton", "HAL"), ("my_partnership", "MYP"), ("north-east-lincolnshire", "NOR"),
+    ("x", "X"), ("a_1-b", "A1B"), ("q4_2026", "Q42"), ("b-", "B"), ("my-", "MY")])
+def test_the_demo_case_reference_prefix_is_letters_and_digits_for_any_profile_name(name, prefix):
+    assert case_ref_prefix(name) == prefix
+    assert re.fullmatch(r"[A-Z0-9]{1,3}", case_ref_prefix(name))
+
+
+@pytest.mark.parametrize("name", ["my_partnership", "x", "a-1_b", "z9"])
+def test_demo_returns_for_a_profile_named_with_underscores_digits_or_one_letter_are_clean(
+        tmp_path, halton, name):
+    """Issue 13: a profile named my_partnership gave references like MY_-0001, all refused."""
+    data = yaml.safe_load(halton.path.read_text(encoding="utf-8"))
+    data["name"] = name
+    path = tmp_path / "profile.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    profile = load_profile(path)
+    d = make_demo_returns(profile, tmp_path / "returns", cases=8,
+                          partners=list(profile.partners)[:2], template_rows=12)
+    v = validate(read_returns(d.returns, profile), profile, TODAY)
+    assert not v.errors, [(p.code, p.message) for p in v.errors][:5]
+    refs = set(v.valid_table["case_ref"])
+    assert len(refs) == 8 and all(r.startswith(f"{case_ref_prefix(name)}-") for r in refs)

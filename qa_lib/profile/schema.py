@@ -562,4 +562,5 @@ def load_profile(name_or_path: str | Path) -> Profile:
     if issues:
         lines = "\n".join(f"  field '{f}': {msg}" for f, msg in issues)
         raise ProfileError(f"Profile file {path} is not valid:\n{lines}")
-    return Profile(model=model, path=path)
+    # the full path: a round stores it, and its reports are made from another folder
+    return Profile(model=model, path=path.resolve())

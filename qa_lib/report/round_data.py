@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from qa_lib.profile.schema import Profile, load_profile
+from qa_lib.profile.schema import PROFILE_DIR, Profile, ProfileError, load_profile
 from qa_lib.scoring import aggregate as agg
 
 DATA_DIR = "data"
@@ -74,17 +74,43 @@ def write_round_data(folder: Path, scored: pd.DataFrame, problems: pd.DataFrame,
     return d
 
 
+def round_profile(meta: dict) -> Profile:
+    """The profile a round was made with (``meta`` is its ``round.json``): the file at the
+    full path the round stored; the shipped profile of that name when the round stored no
+    path, or stored a shipped profile's path the toolkit no longer has (moved or
+    reinstalled). Otherwise a :class:`ProfileError` says in one sentence what to do: a
+    relative path (stored by rounds before full paths were) is found only from the folder
+    the round was run in, and an analyst's own file may have been moved."""
+    name, stored = meta["profile"]["name"], meta["profile"].get("path")
+    round_id = meta.get("round", "?")
+    shipped = PROFILE_DIR / f"{name}.yaml"
+    if not stored:
+        if shipped.is_file():
+            return load_profile(shipped)
+        raise ProfileError(f"Round {round_id} does not say where its profile file '{name}' is: "
+                           "run the round again with --profile giving the file's path.")
+    path = Path(stored)
+    if path.is_file():
+        return load_profile(path)
+    if path.name == shipped.name and path.parent.name == PROFILE_DIR.name and shipped.is_file():
+        return load_profile(shipped)
+    if not path.is_absolute():
+        raise ProfileError(
+            f"Round {round_id} names its profile file by a relative path, '{stored}', that "
+            f"cannot be found from {Path.cwd()}: run the round again (the toolkit now stores "
+            "the file's full path), or load the round from the folder it was run in.")
+    raise ProfileError(f"The profile file '{stored}' that scored round {round_id} is no longer "
+                       "there: put it back, or run the round again with --profile giving where "
+                       "it is now.")
+
+
 def load_round(folder: Path | str, partner: str | None = None) -> RoundData:
     """Load what :func:`write_round_data` wrote; with ``partner``, only that partner's rows of
     the scored table are read (partnership-wide figures come from ``figures.parquet`` and
     ``tools.parquet``)."""
     d = Path(folder) / DATA_DIR
     meta = json.loads((d / "round.json").read_text(encoding="utf-8"))
-    profile_ref = meta["profile"].get("path") or meta["profile"]["name"]
-    try:
-        profile = load_profile(profile_ref)
-    except Exception:
-        profile = load_profile(meta["profile"]["name"])
+    profile = round_profile(meta)
     optional = {name: pd.read_parquet(d / f"{name}.parquet") if (d / f"{name}.parquet").exists()
                 else pd.DataFrame() for name in ("history", "last_actions", "figures", "tools",
                                                  "indicators", "indicator_history")}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from qa_lib.profile.schema import Profile, load_profile
@@ -100,6 +100,8 @@ class RoundOptions:
             raise RoundError(f"The reports folder '{out}' is a file, not a folder: give a folder "
                              "as --out.")
         profile = profile if isinstance(profile, Profile) else load_profile(profile)
+        if not profile.path.is_absolute():  # the round stores it; reports run elsewhere
+            profile = replace(profile, path=profile.path.resolve())
         if indicators is not None:
             indicators = Path(indicators)
             check_scorecard(indicators, inputs, profile)

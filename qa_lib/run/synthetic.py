@@ -11,6 +11,7 @@ their cases far from the score so that moderation flags appear.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,14 @@ VOICES = ["I like it when there is food in the cupboard.",
           "I want to go to school every day.",
           "Mum is trying harder now.",
           "Nobody asked me what I thought."]
+
+
+def case_ref_prefix(profile_name: str) -> str:
+    """The demo's case reference prefix for a profile: the first three letters and digits of
+    its name, in capitals (``halton`` -> ``HAL``, ``my_partnership`` -> ``MYP``), so every
+    reference passes the case reference check (letters, digits and '-', V02) whatever '_' or
+    '-' the name holds. A profile name always starts with a letter, so it is never empty."""
+    return (re.sub(r"[^A-Za-z0-9]", "", profile_name)[:3] or "CASE").upper()
 
 
 @dataclass
@@ -177,6 +186,12 @@ def _demo_row(rng: np.random.Generator, profile: Profile, partner: str, quality:
     for c in profile.columns:
         if c.type == "answer":
             row[c.key] = _answer(rng, case_q, "N/A" in c.choices, blank_rate)
+    for x in profile.model.extra_columns:  # a number the auditor types, e.g. attendance in %
+        if x.type == "number" and rng.random() >= blank_rate:
+            lo = x.min if x.min is not None else 0
+            hi = x.max if x.max is not None else 100
+            share = float(np.clip(case_q + rng.normal(0, 0.1), 0, 1))
+            row[x.key] = round(lo + (hi - lo) * share, 1)
     for col in profile.columns:  # e.g. tool_name when the tool-use criterion is Yes
         if col.required_when is not None and col.choices and (
                 row.get(col.required_when.column) in col.required_when.answers):
@@ -229,7 +244,7 @@ def make_demo_returns(profile: Profile, folder: Path | str, *, seed: int = 2026,
     quality = quality or DEFAULT_QUALITY[: len(partners)]
     if len(quality) < len(partners):
         quality = quality + [0.6] * (len(partners) - len(quality))
-    prefix = ref_prefix or profile.name[:3].upper()
+    prefix = ref_prefix or case_ref_prefix(profile.name)
     span = (audit_end - audit_start).days
     facts = []
     for i in range(cases):
@@ -272,7 +287,7 @@ def demo_rounds(profile: Profile, folder: Path | str, *, seed: int = 2026, cases
         steps = i - (len(chosen) - 1)  # the last round has the default qualities
         quality = [float(np.clip(q + d * steps, 0.05, 0.97)) for q, d in
                    zip(base, drift, strict=True)]
-        prefix = f"{profile.name[:3].upper()}{name[2:4]}{name[-2:]}"  # e.g. HAL26Q3
+        prefix = f"{case_ref_prefix(profile.name)}{name[2:4]}{name[-2:]}"  # e.g. HAL26Q3
         demo = make_demo_returns(profile, Path(folder) / name, seed=seed + i, cases=cases,
                                  audit_start=first, audit_end=last, partners=partners,
                                  quality=quality, ref_prefix=prefix)
