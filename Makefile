@@ -52,10 +52,11 @@ lab: venv
 test: venv browser lint typecheck
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
-# The one-minute loop: no kernel, no browser, no sheet of 100,000 rows (tests marked e2e,
-# browser or scale are left out), Hypothesis at its quick profile.
+# The one-minute loop: no kernel, no browser, no sheet of 100,000 rows, no command line run
+# as another user (tests marked e2e, browser, scale or slow are left out), Hypothesis at
+# its quick profile.
 test-fast: venv lint
-	HYPOTHESIS_PROFILE=fast $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile -m "not e2e and not browser and not scale"
+	HYPOTHESIS_PROFILE=fast $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile -m "not e2e and not browser and not scale and not slow"
 
 typecheck: venv
 	$(BIN)/mypy

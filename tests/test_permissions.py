@@ -25,8 +25,9 @@ def _other_user_available() -> bool:
     return os.geteuid() != 0 or shutil.which("setpriv") is not None
 
 
-pytestmark = pytest.mark.skipif(not _other_user_available(),
-                                reason="running as root without setpriv: no other user")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not _other_user_available(),
+                                 reason="running as root without setpriv: no other user")]
 
 
 @pytest.fixture
