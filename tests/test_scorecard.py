@@ -242,13 +242,15 @@ def test_two_rounds_show_the_scorecard_with_its_trend(prof, tmp_path):
     t = page_text(html)
     # indicator, good when, baseline, target, 2026-Q2, this round, counted, out of, status,
     # change since last round, where the figure came from
+    # a change of a percentage is in percentage points
     assert re.search(r"Re-referrals within 12 months lower 22\.0% 18\.0% 25\.0% 20\.0% 40 200 "
-                     r"Not met -5\.0% scorecard", t), t
+                     r"Not met -5\.0 percentage points scorecard", t), t
     assert re.search(r"Early help assessments completed higher 100 90 120 120 Met \+30 "
                      r"scorecard", t), t
     # a share of 3 cases is marked to be read with care
     assert re.search(r"Child protection plans of 18 months or more lower 10\.0% 66\.7% † "
-                     r"66\.7% † 2 3 Not met 0\.0% computed from the case rows", t), t
+                     r"66\.7% † 2 3 Not met 0\.0 percentage points computed from the case rows",
+                     t), t
     assert "† low number: the figure rests on 1 to 5 cases" in t
     assert re.search(r"Days from referral to plan lower : 12\.5 days No target", t), t
     assert "This round (2026-Q3)" in t and "2026-Q2" in t

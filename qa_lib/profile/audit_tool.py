@@ -117,9 +117,11 @@ def _lists_sheet(wb: Workbook, profile: Profile) -> dict[str, str]:
     return refs
 
 
-def write_template(profile: Profile, out: Path | str, partner: str | None = None) -> Path:
-    """Write the audit tool for ``profile`` (optionally for one partner) to ``out``."""
-    wb = build_template(profile, partner)
+def write_template(profile: Profile, out: Path | str, partner: str | None = None,
+                   rows: int = TEMPLATE_ROWS) -> Path:
+    """Write the audit tool for ``profile`` (optionally for one partner) to ``out``, its
+    case rows formatted down to ``rows``."""
+    wb = build_template(profile, partner, rows)
     out = Path(out)
     if out.is_dir():
         out = out / template_name(profile, partner)

@@ -24,7 +24,8 @@ ROUNDS_SHOWN = 4  # earlier rounds shown beside this one
 
 
 def _fmt(ind: Indicator, v: object, signed: bool = False) -> str:
-    """A value with its unit: 12.5%, 42, 3.1 days, 35.2 per 10,000 (':' when missing)."""
+    """A value with its unit: 12.5%, 42, 3.1 days, 35.2 per 10,000 (':' when missing); a
+    change of a percentage in percentage points (+6.2 percentage points)."""
     if v is None or pd.isna(v):  # type: ignore[call-overload]
         return pub.NOT_AVAILABLE
     f = float(v)  # type: ignore[arg-type]
@@ -32,6 +33,8 @@ def _fmt(ind: Indicator, v: object, signed: bool = False) -> str:
     text = f"{fr.round_half_up(f, decimals):,.{decimals}f}"
     if signed and f > 0:
         text = "+" + text
+    if signed and ind.unit == "percent":  # a change of a percentage is in points, not %
+        return f"{text} percentage points"
     return {"percent": f"{text}%", "days": f"{text} days",
             "rate": f"{text} {unit_words(ind)}"}.get(ind.unit, text)
 
