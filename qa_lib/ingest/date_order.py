@@ -15,15 +15,13 @@ Dates held as dates (an Excel date cell) are not text and are not judged here.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 import pandas as pd
 
 from qa_lib.common.problems import Issue
 from qa_lib.ingest.codes import D05, N23
-
-_TEXT_DATE = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})\s*")
+from qa_lib.ingest.values import NUMERIC_DATE, real_date
 
 
 @dataclass(frozen=True)
@@ -37,18 +35,8 @@ class Judged:
 def _parts(value: object) -> tuple[int, int, int] | None:
     if not isinstance(value, str):
         return None
-    m = _TEXT_DATE.fullmatch(value)
-    if not m:
-        return None
-    year = int(m.group(3))
-    return int(m.group(1)), int(m.group(2)), year + 2000 if year < 100 else year
-
-
-def _real(year: int, month: int, day: int) -> dt.date | None:
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        return None
+    m = NUMERIC_DATE.fullmatch(value.strip())
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
 
 
 def _long(d: dt.date) -> str:
@@ -72,7 +60,7 @@ def judge_date_order(raw: pd.DataFrame, date_keys: list[str]) -> Judged:
                 if parts is None:
                     continue
                 a, b, year = parts
-                as_dmy, as_mdy = _real(year, b, a), _real(year, a, b)
+                as_dmy, as_mdy = real_date(year, b, a), real_date(year, a, b)
                 if as_dmy and not as_mdy:
                     day_first = day_first or (idx, value)
                 elif as_mdy and not as_dmy:

@@ -93,6 +93,8 @@ def _naming_lookalikes(issue: Issue, raw: str) -> Issue:
 
 
 Parsed = tuple[object, Issue | None]  # what every parser returns
+# A date written as numbers either way round: 03/04/2026, 3-4-26, 03.04.2026
+NUMERIC_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})")
 
 
 class Unreadable:
@@ -201,22 +203,21 @@ def _parse_date(v: object) -> tuple[dt.date | None, Issue | None]:
         if two_digit:
             return d, N12.issue(value=s, date=f"{d:%d/%m/%Y}")
         return d, None
-    m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})", s)
+    m = NUMERIC_DATE.fullmatch(s)
     if m:
         first, second = int(m.group(1)), int(m.group(2))
-        if second > 12 and _real_date(int(m.group(3)), first, second):  # 03/25/2026
+        if second > 12 and real_date(int(m.group(3)), first, second):  # 03/25/2026
             return None, D04.issue(value=s, second=second)
         return None, D02.issue(value=s)
     return None, D01.issue(value=s)
 
 
-def _real_date(year: int, month: int, day: int) -> bool:
-    """Whether the day exists (a two-digit year taken as 20xx)."""
+def real_date(year: int, month: int, day: int) -> dt.date | None:
+    """The day, if it exists (a two-digit year taken as 20xx), else None."""
     try:
-        dt.date(year + 2000 if year < 100 else year, month, day)
+        return dt.date(year + 2000 if year < 100 else year, month, day)
     except ValueError:
-        return False
-    return True
+        return None
 
 
 def choice_parser(choices: tuple[str, ...]) -> Callable[[object], Parsed]:

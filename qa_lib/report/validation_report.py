@@ -20,7 +20,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from qa_lib.checks.rules import Validated
-from qa_lib.common.problems import HEADINGS, grouped_problems, problems_frame
+from qa_lib.common.problems import HEADINGS, Problem, grouped_problems, problems_frame
 from qa_lib.common.vocabulary import FileStatus, Severity
 from qa_lib.ingest.returns import SourceFile
 from qa_lib.profile.schema import Profile
@@ -85,9 +85,8 @@ def file_table(v: Validated, files: list[SourceFile]) -> pd.DataFrame:
 def write_validation(folder: Path, v: Validated, files: list[SourceFile], round_id: str,
                      profile: Profile) -> None:
     """Write validation.html and validation.xlsx into ``folder``."""
-    pf = problems_frame(v.problems)
-    shown = _visible(grouped_problems(pf).rename(columns=SHOWN_HEADINGS))
-    ft = _visible(file_table(v, files))
+    shown = shown_problems(v.problems)
+    ft = visible_frame(file_table(v, files))
     wb = Workbook()
     ws = wb.active
     ws.title = "Problems"
@@ -137,7 +136,7 @@ def write_validation(folder: Path, v: Validated, files: list[SourceFile], round_
     if len(other):
         parts.append(fr.heading("Problems for the whole round", 2))
         parts.append(fr.table(other[PROBLEM_COLUMNS], "Problems for the whole round"))
-    if pf.empty:
+    if shown.empty:
         parts.append(fr.paragraph("No problems were found."))
     html = render.page(f"Validation report: {round_id}", f"Validation report, round {round_id}",
                        "".join(parts), subheading=profile.title,
@@ -145,7 +144,13 @@ def write_validation(folder: Path, v: Validated, files: list[SourceFile], round_
     (folder / "validation.html").write_text(html, encoding="utf-8")
 
 
-def _visible(df: pd.DataFrame) -> pd.DataFrame:
+def shown_problems(problems: list[Problem]) -> pd.DataFrame:
+    """Problems as the validation report shows them: a problem repeated on many rows as one
+    line, with the report's headings and every text cell made visible."""
+    return visible_frame(grouped_problems(problems_frame(problems)).rename(columns=SHOWN_HEADINGS))
+
+
+def visible_frame(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with every text cell as :func:`~qa_lib.report.excel_cells.visible` shows it."""
     out = df.copy()
     for c in out.columns:

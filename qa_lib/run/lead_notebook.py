@@ -18,12 +18,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from qa_lib.common.problems import HEADINGS, grouped_problems, problems_frame
 from qa_lib.common.vocabulary import Severity
 from qa_lib.profile.audit_tool import slugify
 from qa_lib.report import fragments as fr
-from qa_lib.report.excel_cells import visible
-from qa_lib.report.validation_report import file_table
+from qa_lib.report.validation_report import file_table, shown_problems, visible_frame
 from qa_lib.run.options import NOTEBOOK_DIR, RoundError
 from qa_lib.run.round import Checked, RoundResult
 
@@ -45,18 +43,13 @@ def as_date(value: str | dt.date | None) -> dt.date | None:
 
 def files_table(checked: Checked) -> pd.DataFrame:
     """One row per file read: partner, status, rows read, rows with errors, errors, notes."""
-    return file_table(checked.validated, checked.files).map(
-        lambda x: visible(x) if isinstance(x, str) else x)
+    return visible_frame(file_table(checked.validated, checked.files))
 
 
 def problems_table(checked: Checked, severity: Severity | None = None) -> pd.DataFrame:
     """The problems found, errors first, a problem repeated on many rows as one line."""
     found = [p for p in checked.validated.problems if severity is None or p.severity == severity]
-    pf = grouped_problems(problems_frame(found))
-    if pf.empty:
-        return pd.DataFrame(columns=["File", *SHOWN])
-    shown = pf.rename(columns=HEADINGS | {"count": "Cells"})[["File", *SHOWN]]
-    return shown.map(lambda x: visible(x) if isinstance(x, str) else x)
+    return shown_problems(found)[["File", *SHOWN]]
 
 
 def links_html(result: RoundResult) -> str:
