@@ -34,6 +34,7 @@ from qa_lib.profile.schema import FREE_TEXT, Profile, load_profile
 from qa_lib.report import fragments as fr
 from qa_lib.report import page as render
 from qa_lib.report import sections as report
+from qa_lib.report import wording
 from qa_lib.report.excel_cells import looks_like_formula, visible
 from qa_lib.report.round_data import RoundData, load_round, write_round_data
 from qa_lib.report.sections.first_screen import missing_partners
@@ -466,9 +467,8 @@ def _index_page(data, round_id: str, profile: Profile, partners: list[tuple[str,
                 ("Rows left out", str(result.rows_left_out)),
             ])]
     if result.rows_left_out:
-        body.insert(0, fr.callout(fr.paragraph(
-            f"{result.rows_left_out} row(s) were left out because of errors; see the validation "
-            "report."), "warning", "This is a partial round."))
+        body.insert(0, fr.callout(fr.paragraph(wording.rows_left_out(result.rows_left_out)),
+                                  "warning", "This is a partial round."))
     if result.failed:
         body.insert(0, fr.callout(fr.bullet_list(
             f"{k}: {m}" for k, m in result.failed.items()), "warning",
