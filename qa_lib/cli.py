@@ -64,8 +64,8 @@ def _parser() -> argparse.ArgumentParser:
             r.add_argument("--jobs", type=int, default=None,
                            help="notebooks run at once (default: one per core)")
             r.add_argument("--publish", action="store_true",
-                           help="apply the statistical suppression of published data "
-                                "(counts of 1 to 5 as c) and leave out case-level detail")
+                           help="also write the round's published copy, <round>.published "
+                                "(as qa-audit publish does)")
 
     d = sub.add_parser("demo", help="generate a synthetic round and run it")
     d.add_argument("--profile", default="halton")
@@ -75,6 +75,17 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--returns", default="demo_returns", help="where the synthetic returns go")
     d.add_argument("--seed", type=int, default=2026)
     d.add_argument("--cases", type=int, default=45)
+
+    pb = sub.add_parser(
+        "publish", help="write the published copy of a finished round: its report pages and "
+        "summary.xlsx only, with counts of 1 to 5 (and every figure resting on them) as c and "
+        "no case-level sections, in <round>.published beside it",
+        description="Example: qa-audit publish reports/2026-Q3 (writes "
+                    "reports/2026-Q3.published; the round folder is only read).")
+    pb.add_argument("round_folder", metavar="ROUND", help="a finished round's folder")
+    pb.add_argument("--out", help="where the copy's folder is made (default: beside the round)")
+    pb.add_argument("--force", action="store_true",
+                    help="if the copy exists, move it aside and publish again")
 
     nb = sub.add_parser("notebook", help="copy the audit lead's round notebook (run_round.ipynb) "
                         "to a folder of your own, to run rounds from JupyterLab or papermill")
@@ -136,6 +147,8 @@ def _report(res) -> int:
     if res.status == RoundStatus.PARTIAL:
         print(f"Partial round: {res.rows_left_out} row(s) left out (see validation.html).")
     print(f"Round folder: {res.folder}\nOpen: {res.index}")
+    if res.published is not None:
+        print(f"Published copy (to share): {res.published / 'index.html'}")
     return res.exit_code
 
 
@@ -175,6 +188,14 @@ def _cmd_demo(a) -> int:
         code = max(code, _report(res))
     print(f"\nAll rounds: {Path(a.out) / 'index.html'}")
     return code
+
+
+def _cmd_publish(a) -> int:
+    from qa_lib.run.publish_copy import publish_round
+
+    target = publish_round(a.round_folder, a.out, force=a.force)
+    print(f"Open: {target / 'index.html'}")
+    return 0
 
 
 def _cmd_notebook(a) -> int:
@@ -217,8 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     from qa_lib.run.round import RoundError
 
     handlers = {"template": _cmd_template, "run": _cmd_run, "validate": _cmd_validate,
-                "demo": _cmd_demo, "notebook": _cmd_notebook, "profiles": _cmd_profiles,
-                "rules": _cmd_rules}
+                "demo": _cmd_demo, "notebook": _cmd_notebook, "publish": _cmd_publish,
+                "profiles": _cmd_profiles, "rules": _cmd_rules}
     try:
         return handlers[a.command](a)
     except (ProfileError, RoundError, ValueError, FileNotFoundError) as exc:

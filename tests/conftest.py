@@ -33,6 +33,7 @@ from qa_lib.run import options as options_module
 from qa_lib.run.execute import usable_cores
 from qa_lib.run.manifest import Timer
 from qa_lib.run.options import RoundOptions
+from qa_lib.run.publish_copy import as_published
 from qa_lib.run.round import check, score_rows, store
 
 pytest_plugins = ["browser"]  # the `browser` fixture (Debian's chromium via Playwright)
@@ -275,11 +276,11 @@ def build_round_data(profile: Profile, inputs: Path, out: Path, round_id: str = 
     """A round's stored data as the report notebooks load it, built without any kernel:
     the round's own steps (check, score, store) written into a folder under ``out``.
     Earlier rounds already in ``out`` are picked up for trends, as in a real round."""
-    opts = RoundOptions.build(profile, round_id, inputs, out, today=today, publish=publish,
+    opts = RoundOptions.build(profile, round_id, inputs, out, today=today,
                               allow_partial=allow_partial, jobs=1, period=period)
     tmp = round_folder.start(opts, lambda s: None)
     timer = Timer()
     checked = check(opts, tmp, timer, lambda s: None)
     data = store(opts, tmp, checked, score_rows(checked, profile, timer), timer)
     tmp.rename(opts.final)  # a round folder of data only: what trends read from earlier rounds
-    return data
+    return as_published(data) if publish else data  # drawn as its published copy is

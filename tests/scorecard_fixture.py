@@ -17,6 +17,7 @@ from qa_lib.report.round_data import RoundData
 from qa_lib.run import folder as round_folder
 from qa_lib.run.manifest import Timer
 from qa_lib.run.options import RoundOptions
+from qa_lib.run.publish_copy import as_published
 from qa_lib.run.round import check, score_rows, store
 
 _SOURCE = {"section": "Measuring success", "quote": "We will know we are making a difference"}
@@ -83,11 +84,11 @@ def round_with_scorecard(profile: Profile, inputs: Path, out: Path, round_id: st
                          indicators: Path | None, *, publish: bool = False,
                          today: dt.date = TODAY, period: dt.date | None = None) -> RoundData:
     """A round's stored data built with a scorecard, as conftest.build_round_data does."""
-    opts = RoundOptions.build(profile, round_id, inputs, out, today=today, publish=publish,
+    opts = RoundOptions.build(profile, round_id, inputs, out, today=today,
                               jobs=1, period=period, indicators=indicators)
     tmp = round_folder.start(opts, lambda s: None)
     timer = Timer()
     checked = check(opts, tmp, timer, lambda s: None)
     data = store(opts, tmp, checked, score_rows(checked, profile, timer), timer)
     tmp.rename(opts.final)
-    return data
+    return as_published(data) if publish else data

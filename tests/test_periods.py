@@ -36,7 +36,8 @@ def _round(tmp_path, halton, out, name, audit=dt.date(2026, 10, 15), **kw):
     folder = tmp_path / f"in-{name}"
     write_return(folder, halton, [base_row("HAL-0001", audit_date=audit, TU1="Yes", TU2="Yes",
                                            TU3="Yes", TU4="Yes",
-                                           tool_name="Home Conditions Tool")])
+                                           tool_name="Home Conditions Tool",
+                                           strengths=f"Audited for round {name}")])
     return build_round_data(halton, folder, out, name, today=dt.date(2027, 11, 2), **kw)
 
 

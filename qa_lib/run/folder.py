@@ -83,7 +83,7 @@ def start(opts: RoundOptions, progress: Callable[[str], None]) -> Path:
         raise _unwritable(opts.out, exc) from None
 
 
-def _free_name(folder: Path, name: str) -> Path:
+def free_name(folder: Path, name: str) -> Path:
     """``folder/name``, or ``name-2``, ``name-3`` ... when runs in the same second took it."""
     target, n = folder / name, 1
     while target.exists():
@@ -97,7 +97,7 @@ def new_folder(out: Path, name: str) -> Path:
     reports folder cannot be written."""
     try:
         out.mkdir(parents=True, exist_ok=True)
-        target = _free_name(out, name)
+        target = free_name(out, name)
         target.mkdir()
         return target
     except OSError as exc:
@@ -111,7 +111,7 @@ def put_in_place(tmp: Path, opts: RoundOptions, progress: Callable[[str], None])
     if opts.final.exists():
         if not opts.force:
             raise RoundError(_exists_message(opts))
-        aside = _free_name(opts.out, f"{opts.round_id}.replaced-{stamp()}")
+        aside = free_name(opts.out, f"{opts.round_id}.replaced-{stamp()}")
         opts.final.rename(aside)
         progress(f"The previous {opts.final} was moved to {aside}.")
     tmp.rename(opts.final)
@@ -121,7 +121,7 @@ def put_in_place(tmp: Path, opts: RoundOptions, progress: Callable[[str], None])
 def put_aside_refused(tmp: Path, opts: RoundOptions) -> Path:
     """Rename a refused round's folder (validation report and manifest) beside the round's
     name, so the lead can fix the returns and rerun under the same name."""
-    target = _free_name(opts.out, f"{opts.round_id}.refused-{stamp()}")
+    target = free_name(opts.out, f"{opts.round_id}.refused-{stamp()}")
     tmp.rename(target)
     return target
 

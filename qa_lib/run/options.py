@@ -78,7 +78,7 @@ class RoundOptions:
     today: dt.date
     allow_partial: bool = False  # score the valid rows even when some rows have errors
     force: bool = False  # move an existing round folder aside instead of stopping
-    publish: bool = False  # suppress small counts and leave out case-level detail
+    publish: bool = False  # also write the published copy (run.publish_copy)
     jobs: int = 1  # notebooks run at once (and processes reading a large round)
     timeout: int = 600  # seconds one notebook may take
     period: dt.date | None = None  # first day of the period covered (else from the round name)

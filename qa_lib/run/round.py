@@ -50,6 +50,7 @@ from qa_lib.run.options import (
     check_inputs,
     check_scorecard,
 )
+from qa_lib.run.publish_copy import publish_round
 from qa_lib.scoring import aggregate as agg
 from qa_lib.scoring.indicators import indicator_values
 from qa_lib.scoring.score import score
@@ -73,6 +74,7 @@ class RoundResult:
     reports: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    published: Path | None = None  # the published copy (``publish``), beside the round
 
     @property
     def exit_code(self) -> int:
@@ -252,6 +254,9 @@ class AuditRound:
         finish(self.opts, self._folder(), self.checked, self.result, self.timer, self.started,
                self.progress)
         self.tmp = None  # in place now
+        if self.opts.publish:  # the copy for sharing, made while the folder is still held
+            self.result.published = publish_round(self.result.folder, force=self.opts.force,
+                                                  progress=self.progress)
         self._done()
         return self.result
 
@@ -331,7 +336,6 @@ def store(opts: RoundOptions, tmp: Path, checked: Checked, scored: pd.DataFrame,
         "round": opts.round_id, "today": opts.today.isoformat(), "toolkit_version": __version__,
         "profile": {"name": profile.name, "version": profile.version, "path": str(profile.path)},
         "allow_partial": opts.allow_partial,
-        "publish": opts.publish,
         "refused_files": refused,
         "inputs": [{"file": f.name, "sha256": f.sha256, "status": f.status, "rows": f.rows}
                    for f in ing.files],
@@ -346,7 +350,8 @@ def store(opts: RoundOptions, tmp: Path, checked: Checked, scored: pd.DataFrame,
               or pd.Timestamp(scored["audit_date"].max()).date())  # the latest audit date
     meta["period"] = period.isoformat()
     prior, meta["history_notes"] = history.load_earlier(
-        history.earlier_rounds(opts.out, profile.name, opts.round_id, period), profile)
+        history.earlier_rounds(opts.out, profile.name, opts.round_id, period), profile,
+        history.returns_of(meta))
     meta["earlier_rounds"] = [r.meta["round"] for r in prior]
     with timer.stage("write tables"):
         write_round_data(tmp, scored, problems_frame(v.problems), v.excluded, meta,
@@ -376,10 +381,9 @@ def render_reports(opts: RoundOptions, tmp: Path, checked: Checked, scored: pd.D
     def write_tables() -> None:
         """scored.csv and summary.xlsx, written while the notebooks run."""
         with timer.stage("summary"):
-            if not opts.publish:  # case-level: never part of a published round
-                scored_csv(scored, profile).to_csv(tmp / "scored.csv", index=False,
-                                                   lineterminator="\n")
-            write_summary(tmp / "summary.xlsx", summary_views(data, opts.publish), profile, method)
+            scored_csv(scored, profile).to_csv(tmp / "scored.csv", index=False,
+                                               lineterminator="\n")
+            write_summary(tmp / "summary.xlsx", summary_views(data), profile, method)
 
     with_rows = set(scored["partner"])
     partners = [p for p in agg.partners_in_round(scored, v.excluded, profile) if p in with_rows]
@@ -455,8 +459,7 @@ def _index_page(data, round_id: str, profile: Profile, partners: list[tuple[str,
             '<ul><li><a href="validation.html">Validation report</a> (every problem found; '
             '<a href="validation.xlsx">as Excel</a>)</li>'
             '<li><a href="summary.xlsx">Summary tables (Excel)</a></li>'
-            + ("" if data.meta.get("publish") else
-               '<li><a href="scored.csv">Scored cases (CSV)</a></li>')
+            + '<li><a href="scored.csv">Scored cases (CSV)</a></li>'
             + '<li><a href="manifest.json">Manifest (inputs, versions, timings)</a></li></ul>',
             fr.heading("This round", 2),
             fr.definition_list([
