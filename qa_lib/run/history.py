@@ -64,6 +64,11 @@ def earlier_rounds(root: Path | str, profile_name: str, round_id: str, period: d
             and round_period(m) < period]
 
 
+def returns_of(meta: dict) -> frozenset[str]:
+    """The SHA-256 of each return a round scored (its round.json ``inputs``)."""
+    return frozenset(f["sha256"] for f in meta.get("inputs") or [] if f.get("sha256"))
+
+
 @dataclass
 class EarlierRound:
     """One earlier round as read for the trend: its folder, its round.json and scored rows."""
@@ -73,13 +78,19 @@ class EarlierRound:
     scored: pd.DataFrame
 
 
-def load_earlier(rounds: list[tuple[Path, dict]], profile: Profile
-                 ) -> tuple[list[EarlierRound], list[str]]:
+def load_earlier(rounds: list[tuple[Path, dict]], profile: Profile,
+                 inputs: frozenset[str] = frozenset()) -> tuple[list[EarlierRound], list[str]]:
     """Read each earlier round's scored table once. A round that cannot be read (a damaged
     or missing Parquet file) is skipped with a note, never blocking today's round; measures
-    the profile has gained since a round are noted and show as not scored in that round."""
+    the profile has gained since a round are noted and show as not scored in that round.
+    A round that scored the very same return files (``inputs``: this round's SHA-256s) is
+    this round under another name, not an earlier one: it is left out, with a note."""
     loaded, notes = [], []
     for folder, meta in rounds:
+        if inputs and returns_of(meta) == inputs:  # the very same files, under another name
+            notes.append(f"Round {meta['round']} was left out of the trend: it scored the very "
+                         "same return files as this round, so it is not an earlier round.")
+            continue
         try:
             scored = pd.read_parquet(folder / "data" / "scored.parquet")
         except Exception as exc:  # pyarrow raises several types for a damaged file
@@ -98,10 +109,12 @@ def load_earlier(rounds: list[tuple[Path, dict]], profile: Profile
 
 
 def history_table(rounds: list[EarlierRound], profile: Profile) -> pd.DataFrame:
-    """Partner and partnership means per measure for each earlier round."""
+    """Partner and partnership means per measure for each earlier round, with the cases
+    scored and the standard deviation of the case scores behind each mean."""
     frames = []
     for r in rounds:
-        f = agg.measure_figures(r.scored, profile)
+        f = agg.measure_figures(r.scored, profile).merge(
+            spread_figures(r.scored, profile), on=["partner", "measure"], how="left")
         f["round"] = r.meta["round"]
         f["profile_version"] = r.meta["profile"].get("version", "")
         frames.append(f[HISTORY_COLUMNS])
