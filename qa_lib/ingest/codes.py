@@ -342,3 +342,54 @@ S10 = define(
     message="Indicator '{key}' is worked out from the audit returns, so the figure entered "
     "for it was ignored.",
     fix="No action needed; leave its row blank next time.", fields=FIGURES)
+
+# --------------------------------------------------------------------------- the actions workbook
+# L for the action log (A is taken by answers): the workbook of actions the partnership agreed
+# (qa-audit template --actions), read with --actions FILE by qa_lib.ingest.actions.
+
+ACTION_FIX = "Correct the cell in the actions workbook and run the round again."
+
+L01 = define(
+    "L01", Severity.ERROR, "The actions workbook has no table of actions (a header row with "
+    "action, partner, measure, owner, due date and status).",
+    message="No table of actions was found in {where}: a header row with the columns action, "
+    "partner, measure, owner, due date and status in its first {rows} rows{missing}.",
+    fix="Enter the actions in the 'Actions' sheet of the workbook made by qa-audit template "
+    "--actions, without renaming its columns.", fields=("header row",))
+L02 = define(
+    "L02", Severity.ERROR, "An actions row with no action text.",
+    message="This row has a {filled} but no action: what was agreed is blank.",
+    fix="Write the action agreed in the action column, or clear the row.", fields=("action",))
+L03 = define(
+    "L03", Severity.ERROR, "A partner in the actions workbook that is not one of the profile's "
+    "partners (or the Partnership).",
+    message="'{value}' is not a partner of the '{profile}' profile, nor the Partnership.{hint}",
+    fix="Choose the partner from the dropdown (one of: {known}).", fields=("partner", "about"))
+L04 = define(
+    "L04", Severity.ERROR, "A measure in the actions workbook that is not one of the profile's "
+    "measures.",
+    message="'{value}' is not a measure of the '{profile}' profile.{hint}",
+    fix="Choose the measure from the dropdown (one of: {known}), or leave it blank for an "
+    "action not meant to move one measure.", fields=("measure",))
+L05 = define(
+    "L05", Severity.ERROR, "A due date in the actions workbook that is not a date.",
+    message="'{value}' could not be read as a date.",
+    fix="Enter the due date as DD/MM/YYYY, or leave it blank.", fields=("due date",))
+L06 = define(
+    "L06", Severity.ERROR, "An action status that is not Open, Done or Dropped.",
+    message="'{value}' is not a status the actions workbook takes.",
+    fix="Choose Open, Done or Dropped from the dropdown.", fields=("status",))
+L07 = define(
+    "L07", Severity.ERROR, "An action's owner that looks like a person's name (or contact "
+    "details), not a role.",
+    message="The owner looks like {kind}; an action is owned by a role, and the reports show "
+    "the owner.",
+    fix="Enter the owner's role (for example 'Designated safeguarding lead'), not their name.",
+    fields=("owner",))
+L08 = define(
+    "L08", Severity.NOTE, "Personal data in an action, note or commentary was replaced with "
+    "[redacted] before reporting.",
+    message="{count} item(s) that look like personal data (a name, date, phone number, ...) "
+    "were found in the {column} and replaced with [redacted] in the reports.",
+    fix="No action needed; keep names and contact details out of the actions workbook.",
+    fields=("action", "notes", "commentary"))

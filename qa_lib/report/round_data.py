@@ -34,6 +34,8 @@ class RoundData:
     tools: pd.DataFrame = field(default_factory=pd.DataFrame)  # tool counts, every partner
     indicators: pd.DataFrame = field(default_factory=pd.DataFrame)  # the strategy scorecard
     indicator_history: pd.DataFrame = field(default_factory=pd.DataFrame)  # earlier rounds'
+    actions: pd.DataFrame = field(default_factory=pd.DataFrame)  # agreed (--actions), if given
+    commentary: pd.DataFrame = field(default_factory=pd.DataFrame)  # the lead's, if given
     partner: str | None = None  # set when ``scored`` holds only this partner's rows
 
     @property
@@ -50,9 +52,12 @@ def write_round_data(folder: Path, scored: pd.DataFrame, problems: pd.DataFrame,
                      figures: pd.DataFrame | None = None,
                      tools: pd.DataFrame | None = None,
                      indicators: pd.DataFrame | None = None,
-                     indicator_history: pd.DataFrame | None = None) -> Path:
+                     indicator_history: pd.DataFrame | None = None,
+                     actions: pd.DataFrame | None = None,
+                     commentary: pd.DataFrame | None = None) -> Path:
     """Write the round's working data under ``folder/data`` (the strategy scorecard's
-    ``indicators`` and their earlier values only for a profile with indicators)."""
+    ``indicators`` and their earlier values only for a profile with indicators; the agreed
+    ``actions`` and the lead's ``commentary`` only when an actions workbook was given)."""
     d = Path(folder) / DATA_DIR
     d.mkdir(parents=True, exist_ok=True)
     if history is not None:
@@ -67,6 +72,9 @@ def write_round_data(folder: Path, scored: pd.DataFrame, problems: pd.DataFrame,
         indicators.to_parquet(d / "indicators.parquet", index=False)
     if indicator_history is not None and len(indicator_history):
         indicator_history.to_parquet(d / "indicator_history.parquet", index=False)
+    for name, frame in (("actions", actions), ("commentary", commentary)):
+        if frame is not None:
+            frame.to_parquet(d / f"{name}.parquet", index=False)
     scored.to_parquet(d / "scored.parquet", index=False)
     problems.astype({"value": "string"}).to_parquet(d / "problems.parquet", index=False)
     excluded.to_parquet(d / "excluded.parquet", index=False)
@@ -113,7 +121,8 @@ def load_round(folder: Path | str, partner: str | None = None) -> RoundData:
     profile = round_profile(meta)
     optional = {name: pd.read_parquet(d / f"{name}.parquet") if (d / f"{name}.parquet").exists()
                 else pd.DataFrame() for name in ("history", "last_actions", "figures", "tools",
-                                                 "indicators", "indicator_history")}
+                                                 "indicators", "indicator_history",
+                                                 "actions", "commentary")}
     filters = [("partner", "==", partner)] if partner else None
     scored = pd.read_parquet(d / "scored.parquet", filters=filters)
     # a round folder from before figures.parquet or tools.parquet: computed from the rows
