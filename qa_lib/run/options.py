@@ -67,6 +67,20 @@ def check_scorecard(path: Path, inputs: Path, profile: Profile) -> None:
         raise RoundError(f"{why}: run the round without --indicators.")
 
 
+def check_actions(path: Path, inputs: Path) -> None:
+    """Raise :class:`RoundError` unless ``path`` is an actions workbook the round can read:
+    it exists, and is a file outside the returns folder (there it would be read as a return)."""
+    if not path.exists():
+        raise RoundError(f"The actions workbook '{path}' does not exist.")
+    if not path.is_file():
+        raise RoundError(f"The actions workbook '{path}' is a folder: give the workbook's file "
+                         "as --actions.")
+    if inputs.resolve() in path.resolve().parents:
+        raise RoundError(f"The actions workbook '{path}' is inside the returns folder "
+                         f"'{inputs}', where it would be read as a partner's return: move it "
+                         "out of that folder and run again.")
+
+
 @dataclass(frozen=True)
 class RoundOptions:
     """Everything a round is run with. Build it with :meth:`build`, which checks it."""
@@ -83,13 +97,15 @@ class RoundOptions:
     timeout: int = 600  # seconds one notebook may take
     period: dt.date | None = None  # first day of the period covered (else from the round name)
     indicators: Path | None = None  # the filled strategy scorecard (qa-audit template --indicators)
+    actions: Path | None = None  # the actions workbook (qa-audit template --actions)
     notebook_dir: Path = field(default=NOTEBOOK_DIR)
 
     @classmethod
     def build(cls, profile: Profile | str, round_id: str, inputs: Path | str, out: Path | str, *,
               today: dt.date | None = None, jobs: int | None = None,
               notebook_dir: Path | str | None = None, period: dt.date | None = None,
-              indicators: Path | str | None = None, **flags: bool | int) -> RoundOptions:
+              indicators: Path | str | None = None, actions: Path | str | None = None,
+              **flags: bool | int) -> RoundOptions:
         """Options with defaults filled in (today, one job per usable core), after checking
         the round name and the inputs folder; raises :class:`RoundError` with a message for
         the audit lead."""
@@ -105,11 +121,14 @@ class RoundOptions:
         if indicators is not None:
             indicators = Path(indicators)
             check_scorecard(indicators, inputs, profile)
+        if actions is not None:
+            actions = Path(actions)
+            check_actions(actions, inputs)
         return cls(
             profile=profile,
             round_id=round_id, inputs=inputs, out=out, today=today or dt.date.today(),
             jobs=jobs or usable_cores(), notebook_dir=Path(notebook_dir or NOTEBOOK_DIR),
-            period=period, indicators=indicators,
+            period=period, indicators=indicators, actions=actions,
             **flags)  # type: ignore[arg-type]
 
     @property
@@ -123,4 +142,5 @@ class RoundOptions:
                 "out": str(self.out), "allow_partial": self.allow_partial, "force": self.force,
                 "publish": self.publish, "jobs": self.jobs, "today": self.today.isoformat(),
                 "period": self.period.isoformat() if self.period else None,
-                "indicators": str(self.indicators) if self.indicators else None}
+                "indicators": str(self.indicators) if self.indicators else None,
+                "actions": str(self.actions) if self.actions else None}
