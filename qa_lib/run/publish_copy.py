@@ -27,9 +27,11 @@ from qa_lib.report import fragments as fr
 from qa_lib.report import page as render
 from qa_lib.report import publish as pub
 from qa_lib.report import sections as report
+from qa_lib.report import wording
 from qa_lib.report.round_data import DATA_DIR, RoundData, load_round
 from qa_lib.report.summary_workbook import summary_views, write_summary
 from qa_lib.run import folder as rfolder
+from qa_lib.run import history
 from qa_lib.run.options import RoundError
 from qa_lib.scoring import aggregate as agg
 
@@ -95,7 +97,10 @@ def publish_round(round_folder: Path | str, out: Path | str | None = None, *,
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-    progress(f"Published copy: {final} ({len(pages)} report page(s) and summary.xlsx)")
+    if root.resolve() == src.parent.resolve():  # the reports root lists it beside the round
+        history.write_root_index(root)
+    progress(f"Published copy: {final} ({wording.count(len(pages), 'report page')} and "
+             "summary.xlsx)")
     return final
 
 
