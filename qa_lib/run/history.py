@@ -172,6 +172,7 @@ def write_root_index(root: Path | str) -> Path:
         except (OSError, ValueError):
             man = {}
         counts = man.get("counts", {})
+        copy = f"{meta['round']}.published"  # run.publish_copy's name for it
         rows.append({
             "Round": f'<a href="{escape(folder.name, quote=True)}/index.html">'
                      f"{escape(meta['round'])}</a>",
@@ -180,15 +181,19 @@ def write_root_index(root: Path | str) -> Path:
             "Rows scored": counts.get("rows_scored", ""),
             "Rows left out": counts.get("rows_left_out", ""),
             "Finished": str(man.get("finished", ""))[:16].replace("T", " "),
+            "Published copy": (f'<a href="{escape(copy, quote=True)}/index.html">'
+                               f"{escape(copy)}</a>" if (root / copy / "index.html").is_file()
+                               else "none"),
         })
     table = fr.table(pd.DataFrame(rows), "Audit rounds in this folder", row_header="Round",
-                     html_columns=["Round"], number_columns={"Rows scored": 0,
+                     html_columns=["Round", "Published copy"], number_columns={"Rows scored": 0,
                                                              "Rows left out": 0},
                      empty="No finished round yet.")
     body = fr.heading("Rounds", 2) + fr.paragraph(
         "Every finished audit round in this folder, newest first. Each round has its own "
         "index page with the partnership report, one report per partner agency, the "
-        "validation report and the data.") + table
+        "validation report and the data. A published copy (qa-audit publish) holds only the "
+        "pages and tables that may be shared beyond the partnership.") + table
     html = render.page("Audit rounds", "Audit rounds", body)
     path = root / "index.html"
     path.write_text(html, encoding="utf-8")
