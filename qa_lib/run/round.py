@@ -27,8 +27,10 @@ from qa_lib.common.periods import period_of
 from qa_lib.common.personal_data import redact_columns
 from qa_lib.common.problems import problems_frame
 from qa_lib.common.vocabulary import RoundStatus, band_col, mstatus_col, score_col, status_col
+from qa_lib.ingest.actions import ActionLog, read_actions
 from qa_lib.ingest.returns import Ingested, SourceFile, read_returns
 from qa_lib.ingest.scorecard import Scorecard, read_scorecard
+from qa_lib.profile.actions_tool import NEXT_NAME, write_actions
 from qa_lib.profile.audit_tool import slugify
 from qa_lib.profile.schema import FREE_TEXT, Profile, load_profile
 from qa_lib.report import fragments as fr
@@ -47,6 +49,7 @@ from qa_lib.run.options import (
     NOTEBOOK_DIR,
     RoundError,
     RoundOptions,
+    check_actions,
     check_inputs,
     check_scorecard,
 )
@@ -93,6 +96,7 @@ class Checked:
     ingested: Ingested
     validated: Validated
     scorecard: Scorecard | None = None  # the strategy scorecard, when one was given
+    actions: ActionLog | None = None  # the actions workbook, when one was given
 
     @property
     def rows_left_out(self) -> int:
@@ -100,8 +104,9 @@ class Checked:
 
     @property
     def files(self) -> list[SourceFile]:
-        """Every input file: the returns, then the scorecard."""
-        return self.ingested.files + ([self.scorecard.source] if self.scorecard else [])
+        """Every input file: the returns, then the scorecard and the actions workbook."""
+        return (self.ingested.files + ([self.scorecard.source] if self.scorecard else [])
+                + ([self.actions.source] if self.actions else []))
 
 
 def _now() -> str:
@@ -288,6 +293,9 @@ def check(opts: RoundOptions, tmp: Path, timer: Timer, progress: Callable[[str],
     if opts.indicators is not None:
         checked.scorecard = read_scorecard(opts.indicators, opts.profile)
         v.problems.extend(checked.scorecard.problems)
+    if opts.actions is not None:  # its problems join the returns', as the scorecard's do
+        checked.actions = read_actions(opts.actions, opts.profile, opts.today)
+        v.problems.extend(checked.actions.problems)
     write_validation(tmp, v, checked.files, opts.round_id, opts.profile)
     progress(validation_summary(v))
     return checked
@@ -331,7 +339,9 @@ def store(opts: RoundOptions, tmp: Path, checked: Checked, scored: pd.DataFrame,
     """Step 3: write the round's data (what the report notebooks read) and load it back."""
     ing, v, profile = checked.ingested, checked.validated, opts.profile
     sc = checked.scorecard
-    refused = [f for f in v.refused_files if sc is None or f != sc.source.name]
+    log = checked.actions
+    refused = [f for f in v.refused_files if (sc is None or f != sc.source.name)
+               and (log is None or f != log.source.name)]
     meta = {
         "round": opts.round_id, "today": opts.today.isoformat(), "toolkit_version": __version__,
         "profile": {"name": profile.name, "version": profile.version, "path": str(profile.path)},
@@ -341,6 +351,9 @@ def store(opts: RoundOptions, tmp: Path, checked: Checked, scored: pd.DataFrame,
                    for f in ing.files],
         "indicators": None if sc is None else {"file": sc.source.name, "sha256": sc.source.sha256,
                                                "status": sc.source.status},
+        "actions": None if log is None else {"file": log.source.name,
+                                             "sha256": log.source.sha256,
+                                             "status": log.source.status},
         "missing_partners": missing_partners(  # said on every report's first screen
             profile.partners, scored["partner"].unique(),
             v.excluded["partner"].dropna().unique() if "partner" in v.excluded else [],
@@ -361,8 +374,19 @@ def store(opts: RoundOptions, tmp: Path, checked: Checked, scored: pd.DataFrame,
                          tools=agg.tool_counts(scored, profile),
                          indicators=indicator_values(profile, v.valid_table,
                                                      None if sc is None else sc.values),
-                         indicator_history=history.indicator_history(prior))
+                         indicator_history=history.indicator_history(prior),
+                         **_action_log(log, prior[-1].meta["round"] if prior else opts.round_id))
+        write_actions(profile, tmp / NEXT_NAME, from_round=tmp)  # for the next round
         return load_round(tmp)
+
+
+def _action_log(log: ActionLog | None, agreed: str) -> dict[str, pd.DataFrame]:
+    """The actions and commentary to store (none without an actions workbook); an action
+    with no round agreed is taken as agreed after ``agreed`` (the last earlier round)."""
+    if log is None:
+        return {}
+    actions = log.actions.assign(round_agreed=log.actions["round_agreed"].fillna(agreed))
+    return {"actions": actions, "commentary": log.commentary}
 
 
 def render_reports(opts: RoundOptions, tmp: Path, checked: Checked, scored: pd.DataFrame,
@@ -525,8 +549,8 @@ def _run_notebooks(tmp: Path, opts: RoundOptions, partners: list[str], result: R
 
 
 def validate_only(profile: Profile | str, inputs: Path | str, out: Path | str,
-                  today: dt.date | None = None, indicators: Path | str | None = None
-                  ) -> tuple[Validated, Path]:
+                  today: dt.date | None = None, indicators: Path | str | None = None,
+                  actions: Path | str | None = None) -> tuple[Validated, Path]:
     """Read and validate a folder of returns (and a strategy scorecard, ``indicators``)
     without scoring; the validation report (``validation.html`` and ``.xlsx``) goes to a new
     folder ``<out>/validation-<stamp>``, whose path is returned with the result. The inputs
@@ -541,6 +565,10 @@ def validate_only(profile: Profile | str, inputs: Path | str, out: Path | str,
         check_scorecard(Path(indicators), inputs, profile)
         checked.scorecard = read_scorecard(indicators, profile)
         v.problems.extend(checked.scorecard.problems)
+    if actions is not None:  # the actions workbook (--actions), checked the same way
+        check_actions(Path(actions), inputs)
+        checked.actions = read_actions(actions, profile, today or dt.date.today())
+        v.problems.extend(checked.actions.problems)
     target = folder.new_folder(Path(out), f"validation-{folder.stamp()}")
     write_validation(target, v, checked.files, f"check of {inputs.name}", profile)
     return v, target
