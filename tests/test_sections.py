@@ -188,8 +188,8 @@ def test_partnership_figures(hand):
     assert re.search(r'alt="Heatmap of mean score by partner and measure\. [^"]*Cheshire Police: '
                      r"Tool use 80 \(Good\)", html)
     assert re.search(r"Tool use by partner Partner Cases scored Mean Median % Good or better "
-                     r"Band of mean Health Visiting 2 50\.0 † 50\.0 50\.0 Requires improvement "
-                     r"Cheshire Police 2 80\.0 † 80\.0 50\.0 Good Partnership 4 65\.0 † ", t)
+                     r"Band of mean Health Visiting 2 50\.0 † 50\.0 1 of 2 Requires improvement "
+                     r"Cheshire Police 2 80\.0 † 80\.0 1 of 2 Good Partnership 4 65\.0 † ", t)
     assert "Cases where partners are two or more bands apart" in t
     assert "No shared area for improvement this round." in t
 

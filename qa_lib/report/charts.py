@@ -56,46 +56,64 @@ def _png(fig) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _fmt(v: float) -> str:
+SUPPRESSED = "c"  # a figure the publishing policy suppresses (as in the tables)
+
+
+def _fmt(v: float, hidden: bool = False) -> str:
+    if hidden:
+        return SUPPRESSED
     return "not scored" if v is None or np.isnan(v) else f"{v:.0f}"
+
+
+def _none(n: int) -> np.ndarray:
+    return np.zeros(n, dtype=bool)
 
 
 PARTNERSHIP_STYLE = {"hatch": "//", "edgecolor": "white"}  # told apart by pattern too
 
 
 def _labelled_bars(ax, y: np.ndarray, series: list[tuple[np.ndarray, str, str, dict]],
-                   suffix: str = "") -> None:
+                   suffix: str = "", hidden: list[np.ndarray] | None = None) -> None:
     """Horizontal bars at ``y``, one set per (values, label, colour, style), side by side
-    when there are two (with a legend above), each bar labelled with its value."""
+    when there are two (with a legend above), each bar labelled with its value (c, with no
+    bar, where ``hidden``)."""
     two = len(series) == 2
     for k, (values, label, colour, style) in enumerate(series):
         yy = y + (0.2 - 0.4 * k if two else 0)
+        off = hidden[k] if hidden is not None else _none(len(values))
+        values = np.where(off, np.nan, values)
         ax.barh(yy, np.nan_to_num(values), height=0.38 if two else 0.6, color=colour,
                 label=label, **style)
-        for yv, v in zip(yy, values, strict=True):
+        for yv, v, h in zip(yy, values, off, strict=True):
             ax.text((0 if np.isnan(v) else v) + 1, yv,
-                    _fmt(v) + ("" if np.isnan(v) else suffix), va="center", fontsize=9)
+                    _fmt(v, h) + ("" if np.isnan(v) else suffix), va="center", fontsize=9)
     if two:
         ax.legend(loc="lower right", fontsize=8, frameon=False, bbox_to_anchor=(1, 1.02),
                   ncol=2)
 
 
-def measure_comparison(hl: pd.DataFrame, partner: str, profile: Profile) -> Chart:
-    """Horizontal bars: the partner's score against the partnership's on each measure."""
+def measure_comparison(hl: pd.DataFrame, partner: str, profile: Profile,
+                       hidden: tuple[pd.Series, pd.Series] | None = None) -> Chart:
+    """Horizontal bars: the partner's score against the partnership's on each measure;
+    ``hidden`` (partner's, partnership's) marks figures shown as c, with no bar."""
     names = hl["Measure"].tolist()[::-1]
     mine = hl["Score"].to_numpy(dtype=float)[::-1]
     allp = hl["Partnership score"].to_numpy(dtype=float)[::-1]
+    off = [np.asarray(h, dtype=bool) for h in hidden] if hidden is not None else [
+        _none(len(hl)), _none(len(hl))]
     y = np.arange(len(names))
     fig, ax = _subplots(figsize=(7.5, 0.65 * len(names) + 1.2))
     _labelled_bars(ax, y, [(mine, partner, PARTNER_COLOUR, {}),
-                           (allp, "Partnership", PARTNERSHIP_COLOUR, PARTNERSHIP_STYLE)])
+                           (allp, "Partnership", PARTNERSHIP_COLOUR, PARTNERSHIP_STYLE)],
+                   hidden=[off[0][::-1], off[1][::-1]])
     for b in profile.model.bands[:-1]:
         ax.axvline(b.min, color="#555555", lw=0.8, ls=":")
     ax.set_yticks(y, names)
     ax.set_xlim(0, 108)
     ax.set_xlabel("Mean measure score (0 to 100)")
-    parts = [f"{n}: {_fmt(m)} against {_fmt(p)}" for n, m, p in
-             zip(hl["Measure"], hl["Score"], hl["Partnership score"], strict=True)]
+    parts = [f"{n}: {_fmt(m, hm)} against {_fmt(p, hp)}" for n, m, p, hm, hp in
+             zip(hl["Measure"], hl["Score"], hl["Partnership score"], off[0], off[1],
+                 strict=True)]
     alt = (f"Bar chart of mean scores by measure, {partner} against the partnership. "
            + "; ".join(parts) + ".")
     marks = ", ".join(f"{b.name} {b.min:g}" for b in reversed(profile.model.bands[:-1]))
@@ -137,9 +155,13 @@ def band_grid(data: np.ndarray, profile: Profile) -> np.ndarray:
                       for v in row] for row in np.atleast_2d(data)], dtype=float)
 
 
-def heatmap(matrix: pd.DataFrame, profile: Profile) -> Chart:
-    """Partners by measures, each cell coloured by band and labelled with score and band."""
-    data = matrix.to_numpy(dtype=float)
+def heatmap(matrix: pd.DataFrame, profile: Profile, hidden: pd.DataFrame | None = None
+            ) -> Chart:
+    """Partners by measures, each cell coloured by band and labelled with score and band;
+    a cell ``hidden`` (suppressed) is grey and labelled c."""
+    off = (hidden.reindex_like(matrix).fillna(False).to_numpy(dtype=bool) if hidden is not None
+           else np.zeros(matrix.shape, dtype=bool))
+    data = np.where(off, np.nan, matrix.to_numpy(dtype=float))
     n = len(profile.model.bands)
     cmap = ListedColormap([BAND_COLOURS[k % 4] for k in range(n)])
     cmap.set_bad("#EEEEEE")
@@ -155,14 +177,17 @@ def heatmap(matrix: pd.DataFrame, profile: Profile) -> Chart:
         for j in range(data.shape[1]):
             v = data[i, j]
             band = profile.band_of(v)
-            label = "not scored" if band is None else f"{v:.0f}\n{band}"
+            label = SUPPRESSED if off[i, j] else (
+                "not scored" if band is None else f"{v:.0f}\n{band}")
             dark = band in (profile.band_names[0], profile.band_names[-1])
             ax.text(j, i, label, ha="center", va="center", fontsize=7,
                     color="white" if dark else "black")
     ax.spines[:].set_visible(False)
     parts = []
-    for p, row in matrix.iterrows():
-        cells = [f"{m} {_fmt(v)} ({profile.band_of(v) or 'not scored'})" for m, v in row.items()]
+    for i, (p, row) in enumerate(matrix.iterrows()):
+        cells = [f"{m} {SUPPRESSED}" if off[i, j] else
+                 f"{m} {_fmt(v)} ({profile.band_of(v) or 'not scored'})"
+                 for j, (m, v) in enumerate(row.items())]
         parts.append(f"{p}: " + ", ".join(cells))
     alt = "Heatmap of mean score by partner and measure. " + "; ".join(parts) + "."
     return Chart(_png(fig), alt, "Mean score by partner and measure; colour and word give "
@@ -220,8 +245,12 @@ MARKERS = ["o", "s", "^", "D", "v", "P", "X"]
 SERIES = ["#1F4E79", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000"]
 
 
-def trend_chart(tr: pd.DataFrame, who: str) -> Chart:
-    """Lines: each measure's mean score across rounds (marker and dash differ, not only colour)."""
+def trend_chart(tr: pd.DataFrame, who: str, hidden: pd.DataFrame | None = None) -> Chart:
+    """Lines: each measure's mean score across rounds (marker and dash differ, not only
+    colour); a point ``hidden`` (suppressed) is not drawn and is c in the alt text."""
+    off = (hidden.reindex_like(tr).fillna(False).astype(bool) if hidden is not None
+           else pd.DataFrame(False, index=tr.index, columns=tr.columns))
+    tr = tr.mask(off)
     rounds = list(tr.columns)
     fig, ax = _subplots(figsize=(7.5, 3.6))
     for i, (name, row) in enumerate(tr.iterrows()):
@@ -232,7 +261,8 @@ def trend_chart(tr: pd.DataFrame, who: str) -> Chart:
     for y in (50, 75, 90):
         ax.axhline(y, color="#999999", lw=0.6, ls=":")
     ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
-    parts = [f"{name}: " + ", ".join(f"{r} {_fmt(v)}" for r, v in row.items())
+    parts = [f"{name}: " + ", ".join(f"{r} {_fmt(v, bool(off.at[name, r]))}"
+                                     for r, v in row.items())
              for name, row in tr.iterrows()]
     alt = f"Line chart of mean score by round for {who}. " + "; ".join(parts) + "."
     return Chart(_png(fig), alt, f"Mean score by measure across rounds ({who}).")

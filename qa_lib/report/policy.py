@@ -11,9 +11,19 @@ what that means for a report:
 * a chart is drawn from values masked the same way (:meth:`Policy.mask`), and a chart
   labelled with counts the tables suppress is not drawn (:meth:`Policy.chart_of_counts`);
 * a sentence that counts cases is kept only where case detail is shown
-  (:attr:`Policy.shows_cases`).
+  (:attr:`Policy.shows_cases`), and a count in a sentence goes through :meth:`Policy.count`.
 
-Outside publishing mode every one of these returns its input unchanged.
+**The one rule** (:meth:`Policy.hides`): a figure is shown as c when it rests on a suppressed
+count: its base is 1 to 5, its numerator is 1 to 5, or (its base being shown) the rest of the
+base, base minus numerator, is 1 to 5. A share (a percentage of a base) carries its
+numerator, worked out from the share and the base; a mean carries its base. A section
+declares what each figure rests on (``counts``, ``bases``, ``shares`` of :meth:`suppress`,
+or :meth:`hidden_figures` for the round's measure figures) and never tests numbers itself.
+
+**Honest small numbers** (both modes, :func:`of_words`): a share resting on fewer than
+:data:`FEW_ROWS` rows is shown as a count, "3 of 10", not a percentage with a decimal.
+
+Outside publishing mode every suppression returns its input unchanged.
 """
 
 from __future__ import annotations
@@ -26,11 +36,15 @@ import pandas as pd
 
 from qa_lib.report import fragments as fr
 from qa_lib.report import publish as pub
+from qa_lib.report import wording
 from qa_lib.report.round_data import RoundData
+from qa_lib.scoring.aggregate import PARTNERSHIP as _PARTNERSHIP
 
 LEFT_OUT = "Left out in publishing mode: this section lists individual cases."
+FEW_ROWS = 20  # a share resting on fewer rows is shown as "k of n", not a percentage
 
 Base = str | tuple[str, ...]  # a column, or columns whose sum is the base (never shown)
+Hidden = pd.Series | Mapping[str, pd.Series] | None  # rows (of columns) shown as c
 
 
 class _Drawn(Protocol):
@@ -75,13 +89,62 @@ class Policy:
 
     def count(self, n: int) -> str:
         """A count as words: ``c`` when it is 1 to 5 in publishing mode."""
-        return pub.SUPPRESSED if self.low(n) else f"{n}"
+        return pub.SUPPRESSED if self.low(n) else f"{int(n):,}"
+
+    def counted(self, n: int, singular: str, many: str | None = None) -> str:
+        """A count and its noun for a sentence (:func:`~qa_lib.report.wording.count`), or
+        "c" and the plural noun when the count is suppressed."""
+        if self.low(n):
+            return f"{pub.SUPPRESSED} {wording.plural(2, singular, many)}"
+        return wording.count(n, singular, many)
+
+    def low_note_html(self, marked: bool) -> str:
+        """The low-number legend, only where a figure on the page carries the mark (never
+        in publishing mode, where such a figure is c)."""
+        return fr.paragraph(fr.LOW_NOTE, "note") if marked and not self.publishing else ""
 
     # ------------------------------------------------------------------ figures and charts
 
     def low(self, n: object) -> bool:
         """True when ``n`` is a count (or base) of 1 to 5 and the policy suppresses it."""
         return self.publishing and pub.is_low(n)
+
+    def hides(self, numerator: object = None, base: object = None) -> bool:
+        """The one rule: True when a figure resting on ``base`` cases, ``numerator`` of them
+        counted (None for a figure such as a mean that counts none), lets a count of 1 to 5
+        be recovered: the base, the numerator, or the rest of the base is 1 to 5."""
+        if not self.publishing:
+            return False
+        if pub.is_low(base) or pub.is_low(numerator):
+            return True
+        try:
+            return pub.is_low(float(base) - float(numerator))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return False
+
+    def hides_share(self, share: object, base: object) -> bool:
+        """:meth:`hides` for a percentage ``share`` of ``base`` (its numerator worked out)."""
+        return self.hides(numerator_of(share, base), base)
+
+    def hidden_figures(self, figures: pd.DataFrame, n: str = "cases_scored",
+                       partner: str = "partner", measure: str = "measure") -> pd.Series:
+        """Which rows of a round's measure figures (every partner's, then the partnership's,
+        :func:`~qa_lib.scoring.aggregate.measure_figures`) are c: a base of 1 to 5, and
+        where a measure has exactly one such partner, the next smallest partner too, since
+        the partnership's total (and its mean) would reveal it. All False outside
+        publishing mode."""
+        hidden = pd.Series(False, index=figures.index)
+        if not self.publishing or not len(figures):
+            return hidden
+        hidden = figures[n].map(pub.is_low).astype(bool)
+        parts = figures[partner] != _PARTNERSHIP
+        for _, g in figures[parts].groupby(measure, sort=False):
+            low = g.index[hidden[g.index]]
+            if len(low) == 1:
+                rest = g[~hidden[g.index] & (g[n] > 0)]
+                if len(rest):
+                    hidden[rest[n].astype(float).idxmin()] = True
+        return hidden
 
     @overload
     def lows(self, n: pd.DataFrame) -> pd.DataFrame: ...
@@ -127,22 +190,37 @@ class Policy:
 
     def suppress(self, df: pd.DataFrame, *, counts: Iterable[str] = (),
                  bases: Mapping[Base, Sequence[str]] | None = None,
+                 shares: Mapping[Base, Sequence[str]] | None = None,
                  words: Mapping[str, str] | None = None, formatted: Iterable[str] = (),
                  withheld: Iterable[str] = (),
-                 secondary: Literal["rows", "columns"] | None = "rows") -> pd.DataFrame:
-        """``df`` as the policy shows it; unchanged outside publishing mode.
+                 secondary: Literal["rows", "columns"] | None = "rows",
+                 hidden: Hidden = None, sheet: bool = False) -> pd.DataFrame:
+        """``df`` as the policy shows it.
 
         ``counts``: count columns; 1 to 5 becomes c, and with ``secondary`` the next smallest
         count along the row (or down the column) where a total would reveal it.
-        ``bases``: base -> figures resting on it; a base of 1 to 5 makes them and the base c,
-        a base of 0 makes the figures ':' (not available). ``words``: a column of words
-        (a band) -> its base; c where the base is. ``formatted``: figures shown as
-        published (':' when missing). ``withheld``: columns never shown when publishing.
-        Columns named but absent are ignored, so one call serves tables with and without
-        an optional column."""
-        if not self.publishing:
+        ``bases``: base -> figures resting on it (means, medians); a base of 1 to 5 makes
+        them and the base c, a base of 0 makes the figures ':' (not available).
+        ``shares``: base -> percentages of it; each is c by :meth:`hides_share` (its
+        numerator or the rest of the base 1 to 5), and where a base has several shares (a
+        row of answers adding to 100) a lone c takes the next smallest share with it.
+        Outside publishing mode too, a share resting on fewer than :data:`FEW_ROWS` rows
+        is written "k of n" (not for a ``sheet``, where it stays a number).
+        ``words``: a column of words (a band) -> its base; c where the base is.
+        ``hidden``: rows whose bases and figures are c whatever their size (the secondary
+        rows of :meth:`hidden_figures`), or column -> such rows for that column alone
+        (each worked out by :meth:`hides`). ``formatted``: figures shown as published (':'
+        when missing). ``withheld``: columns never shown when publishing. ``sheet``: for a
+        workbook, every number shown stays a number (c, z and : are text). Columns named
+        but absent are ignored, so one call serves tables with and without an optional
+        column."""
+        if not self.publishing and not shares:
             return df
         out = df.copy()
+        for base, cols in (shares or {}).items():
+            self._shares(df, out, base, [c for c in cols if c in df], sheet)
+        if not self.publishing:
+            return out
         present = [c for c in counts if c in df]
         if present:
             done = _suppress_counts(df[present], secondary)
@@ -158,26 +236,103 @@ class Policy:
         for col in formatted:
             if col in df:
                 out[col] = df[col].map(pub.fmt)
-        return out.drop(columns=[c for c in withheld if c in out])
+        for c, rows in _hidden_cells(hidden, bases, shares, words).items():
+            if c in out:
+                out[c] = out[c].astype(object)
+                out.loc[rows.reindex(out.index, fill_value=False).astype(bool), c] = (
+                    pub.SUPPRESSED)
+        out = out.drop(columns=[c for c in withheld if c in out])
+        return out.map(pub.number) if sheet else out
+
+    def _shares(self, df: pd.DataFrame, out: pd.DataFrame, base: Base, cols: list[str],
+                sheet: bool) -> None:
+        """Write the shares ``cols`` of ``base`` into ``out``: c by the one rule (with a lone
+        c in a row of several taking the next smallest), "k of n" below FEW_ROWS rows."""
+        n = df[list(base)].sum(axis=1) if isinstance(base, tuple) else df[base]
+        for c in cols:
+            out[c] = out[c].astype(object)
+        for i in df.index:
+            base_n = n.at[i]
+            hide = [c for c in cols if self.hides_share(df.at[i, c], base_n)]
+            if self.publishing and len(cols) > 1 and len(hide) == 1 and not pub.is_low(base_n):
+                rest = [(numerator_of(df.at[i, c], base_n), c) for c in cols if c not in hide
+                        and (numerator_of(df.at[i, c], base_n) or 0) > 0]
+                if rest:
+                    hide.append(min(rest)[1])
+            for c in cols:
+                v = df.at[i, c]
+                if c in hide:
+                    out.at[i, c] = pub.SUPPRESSED
+                elif self.publishing and (pd.isna(base_n) or base_n == 0):
+                    out.at[i, c] = pub.NOT_AVAILABLE
+                elif sheet or pd.isna(v):
+                    out.at[i, c] = v if not self.publishing else pub.fmt(v)
+                else:
+                    out.at[i, c] = of_words(v, base_n, publishing=self.publishing)
+        if self.publishing and isinstance(base, str):
+            out[base] = out[base].astype(object)
+            out.loc[n.map(pub.is_low).astype(bool), base] = pub.SUPPRESSED
 
     def table(self, df: pd.DataFrame, caption: str, *, counts: Iterable[str] = (),
               bases: Mapping[Base, Sequence[str]] | None = None,
+              shares: Mapping[Base, Sequence[str]] | None = None,
               words: Mapping[str, str] | None = None, formatted: Iterable[str] = (),
               withheld: Iterable[str] = (),
               secondary: Literal["rows", "columns"] | None = "rows", index: bool = False,
-              **render) -> str:
+              hidden: Hidden = None, **render) -> str:
         """A report table (:func:`~qa_lib.report.fragments.table`) of ``df`` after
         :meth:`suppress`; with ``index``, the index is shown as the first column (it is
         kept through suppression: the secondary count chosen between equal counts is the
         one whose label sorts first). The same ``render`` options apply in both modes; in
-        publishing mode the low-number marker is not drawn (a low figure is c, not marked)."""
-        shown = self.suppress(df, counts=counts, bases=bases, words=words, formatted=formatted,
-                              withheld=withheld, secondary=secondary)
+        publishing mode the low-number marker is not drawn (a low figure is c, not marked),
+        and a low-number legend follows the table only where a figure carries the mark."""
+        shown = self.suppress(df, counts=counts, bases=bases, shares=shares, words=words,
+                              formatted=formatted, withheld=withheld, secondary=secondary,
+                              hidden=hidden)
         if index:
             shown = shown.reset_index()
-        if self.publishing and render.get("low_flags"):
+        flags = render.get("low_flags") or {}
+        if self.publishing and flags:
             render["hide"] = [*render.get("hide", ()), *render.pop("low_flags").values()]
-        return fr.table(shown, caption, **render)
+        marked = not self.publishing and any(
+            bool(df[f].fillna(False).astype(bool).any()) for f in flags.values() if f in df)
+        return fr.table(shown, caption, **render) + self.low_note_html(marked)
+
+
+def _hidden_cells(hidden: Hidden, bases: Mapping[Base, Sequence[str]] | None,
+                  shares: Mapping[Base, Sequence[str]] | None,
+                  words: Mapping[str, str] | None) -> dict[str, pd.Series]:
+    """Column -> rows shown as c, from ``hidden`` (rows of every named base and figure, or
+    rows per column)."""
+    if hidden is None:
+        return {}
+    if isinstance(hidden, Mapping):
+        return dict(hidden)
+    named = [*(b for b in (*(bases or {}), *(shares or {})) if isinstance(b, str)),
+             *(c for cols in (*(bases or {}).values(), *(shares or {}).values()) for c in cols),
+             *(words or {})]
+    return {c: hidden for c in dict.fromkeys(named)}
+
+
+def numerator_of(share: object, base: object) -> int | None:
+    """The count a percentage ``share`` of ``base`` stands for (None when either is missing)."""
+    try:
+        p, n = float(share), float(base)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if pd.isna(p) or pd.isna(n):
+        return None
+    return int(fr.round_half_up(p * n / 100, 0))
+
+
+def of_words(share: object, base: object, *, publishing: bool = False) -> str | object:
+    """A percentage as a reader should see it: "k of n" when it rests on fewer than
+    FEW_ROWS rows (a percentage with a decimal would claim a precision the few rows do not
+    have), else the percentage to one decimal place (text when ``publishing``)."""
+    k = numerator_of(share, base)
+    if k is not None and 0 < float(base) < FEW_ROWS:  # type: ignore[arg-type]
+        return f"{k} of {int(float(base))}"  # type: ignore[arg-type]
+    return pub.fmt(share) if publishing else share
 
 
 def _suppress_counts(counts: pd.DataFrame, secondary: Literal["rows", "columns"] | None

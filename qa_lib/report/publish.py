@@ -14,6 +14,7 @@ sections are left out) is decided in one place, :class:`qa_lib.report.policy.Pol
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import numpy as np
@@ -42,6 +43,18 @@ def fmt(v: object, decimals: int = 1) -> str:
     if isinstance(v, (int, np.integer)) or (isinstance(v, float) and decimals == 0):
         return f"{int(v):,}"
     return f"{round_half_up(float(v), decimals):,.{decimals}f}"
+
+
+_NUMBER = re.compile(r"-?\d{1,3}(,\d{3})*(\.\d+)?|-?\d+(\.\d+)?")
+
+
+def number(v: object) -> object:
+    """A figure formatted by :func:`fmt` ("1,234", "92.8") as the number it shows, for a
+    workbook cell; anything else (c, z, :, words, numbers) unchanged."""
+    if isinstance(v, str) and _NUMBER.fullmatch(v):
+        text = v.replace(",", "")
+        return float(text) if "." in text else int(text)
+    return v
 
 
 def suppress_counts(df: pd.DataFrame, count_cols: Iterable[str], *,

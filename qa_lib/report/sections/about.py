@@ -24,12 +24,23 @@ def data_quality_section(data: RoundData, partner: str | None) -> str:
         "scored (insufficient evidence). Notes are values the toolkit read in a standard "
         "form, such as 'y' read as 'Yes'. Personal details redacted counts the names, dates, "
         "addresses and other identifiers removed from the free text.")
-        + Policy.of(data).table(
-            dq, "Data quality by partner", counts=["Rows scored", "Rows left out"],
-            secondary=None, row_header="Partner",
-            number_columns={"Rows scored": 0, "Rows left out": 0, "Missing answers": 0,
-                            "% missing": 1, "Measures with insufficient evidence": 0,
-                            "Notes (values normalised)": 0, "Personal details redacted": 0}))
+        + data_quality_table(dq, Policy.of(data)))
+
+
+DQ_COUNTS = ["Rows scored", "Rows left out", "Missing answers",
+             "Measures with insufficient evidence", "Notes (values normalised)",
+             "Personal details redacted"]
+
+
+def data_quality_table(dq: pd.DataFrame, policy: Policy) -> str:
+    """The data-quality table: every count about a partner is c when 1 to 5 (and, down each
+    column, the next smallest where the round's total would reveal it); the share missing
+    goes with its count."""
+    missing = dq["Missing answers"].map(policy.low) if len(dq) else pd.Series(dtype=bool)
+    return policy.table(
+        dq, "Data quality by partner", counts=DQ_COUNTS, secondary="columns",
+        hidden={"% missing": missing}, row_header="Partner",
+        number_columns={**{c: 0 for c in DQ_COUNTS}, "% missing": 1})
 
 
 def method_section(data: RoundData, partner: str | None = None) -> str:
@@ -48,8 +59,8 @@ def method_section(data: RoundData, partner: str | None = None) -> str:
         "Case score = mean of the case's scored measures. A row is flagged for moderation "
         "when the auditor's grade is two or more bands from the band of the case score.",
         "Partner figures are means and medians of measure scores over the partner's cases; "
-        "partnership figures pool every row. A figure resting on 1 to 5 cases is marked "
-        f"{fr.LOW_MARK}.",
+        "partnership figures pool every row. A figure resting on 1 to 5 cases is "
+        + ("shown as c." if Policy.of(data).publishing else f"marked {fr.LOW_MARK}."),
         "Timescales count working days after the start day up to and including the end day "
         "(Monday to Friday, less England and Wales bank holidays). A dated criterion applies "
         "when its start date is present; if the end is absent it fails only when the limit "

@@ -12,8 +12,11 @@ import pandas as pd
 
 from qa_lib.profile.audit_tool import slugify
 from qa_lib.report import fragments as fr
+from qa_lib.report import publish as pub
+from qa_lib.report import wording
 from qa_lib.report.policy import Policy
 from qa_lib.report.round_data import RoundData
+from qa_lib.report.sections.figures import CHANGE, headline_shown, hidden_keys, themes_shown
 from qa_lib.report.sections.listing import Scope, scope_of, section_html, sections_for
 from qa_lib.scoring import aggregate as agg
 
@@ -28,8 +31,22 @@ def contents_html(scope: Scope) -> str:
     return f'<nav class="contents" aria-label="Contents"><h2>Contents</h2><ul>{items}</ul></nav>'
 
 
+@wording.sentence("partial-round")
+def partial_round(n: int, partner: bool = False, policy: Policy | None = None) -> str:
+    """The partial-round warning's first sentence."""
+    policy = policy or Policy()
+    shown = policy.counted(n, "row")
+    verb = wording.plural(2 if policy.low(n) else n, "was")
+    return (f"{shown} {verb} left out of this report because of errors in the returns"
+            f"{' of this partner' if partner else ''}. The figures below use the remaining "
+            "rows only. The validation report lists every problem and how to fix it.")
+
+
 def _left_out(data: RoundData, partner: str | None) -> str:
-    """The partial-round warning: rows left out because of errors, and files refused."""
+    """The partial-round warning: rows left out because of errors, and files refused. In
+    publishing mode the count is c when 1 to 5 and the reasons are listed without counts
+    (a row can have several, and together they would tell the total)."""
+    policy = Policy.of(data)
     ex = data.excluded
     if partner is not None and len(ex):
         ex = ex[ex["partner"] == partner]
@@ -37,11 +54,9 @@ def _left_out(data: RoundData, partner: str | None) -> str:
     if not len(ex) and not refused:
         return ""
     reasons = ex["reasons"].str.split("; ").explode().value_counts() if len(ex) else pd.Series()
-    lines = [f"{n} row{'s' if n != 1 else ''}: {r}" for r, n in reasons.head(8).items()]
-    body = (f"<p><strong>{len(ex)} row{'s were' if len(ex) != 1 else ' was'} left out</strong> "
-            f"of this report because of errors in the returns"
-            f"{' of this partner' if partner else ''}. The figures below use the remaining rows "
-            f"only. The validation report lists every problem and how to fix it.</p>")
+    lines = [r if policy.publishing else f"{wording.count(n, 'row')}: {r}"
+             for r, n in reasons.head(8).items()]
+    body = f"<p><strong>{escape(partial_round(len(ex), partner is not None, policy))}</strong></p>"
     if lines:
         body += fr.bullet_list(lines)
     if refused and partner is None:
@@ -93,11 +108,17 @@ def _missing(data: RoundData) -> str:
     if not missing:
         return ""
     lines = [f"{m['partner']}: {m['reason']}." for m in missing]
-    have = "partner has" if len(lines) == 1 else "partners have"
-    return fr.callout(f"<p>{len(lines)} of the {len(data.profile.partners)} {have} no case scored "
-                      "in this round, so every figure for the partnership leaves them out. "
-                      "The validation report lists every file and what became of it.</p>"
+    return fr.callout(f"<p>{escape(partners_missing(len(lines), len(data.profile.partners)))}</p>"
                       + fr.bullet_list(lines), "warning", "Partners missing from this round.")
+
+
+@wording.sentence("partners-missing")
+def partners_missing(n: int, of: int = 8) -> str:
+    """The missing partners' warning (a count of partners, not of cases)."""
+    return (f"{n} of the {wording.count(of, 'partner')} {wording.plural(n, 'has')} no case "
+            "scored in this round, so every figure for the partnership leaves "
+            f"{wording.plural(n, 'it', 'them')} out. The validation report lists every file "
+            "and what became of it.")
 
 
 def _profile_line(data: RoundData) -> str:
@@ -112,7 +133,8 @@ def partner_first_screen(data: RoundData, partner: str) -> str:
     facts = [
         ("Round", data.round_id),
         ("Partner agency", partner),
-        ("Cases scored", policy.count(data.partner_slice(partner)["case_ref"].nunique())),
+        ("Cases scored", pub.SUPPRESSED if any(p == partner for p, _ in hidden_keys(
+            policy, f)) else policy.count(data.partner_slice(partner)["case_ref"].nunique())),
         ("Strategy profile", _profile_line(data)),
         ("Partners in the round",
          str(int(f.loc[f["partner"] != agg.PARTNERSHIP, "partner"].nunique()))),
@@ -125,15 +147,16 @@ def partner_first_screen(data: RoundData, partner: str) -> str:
 def partnership_first_screen(data: RoundData) -> str:
     """Round facts, partial-round warning and contents for the partnership report."""
     s = data.scored
+    policy = Policy.of(data)
     facts = [
         ("Round", data.round_id),
         ("Strategy profile", _profile_line(data)),
         ("Partners", str(s["partner"].nunique())),
-        ("Cases", str(s["case_ref"].nunique())),
-        ("Case and partner rows scored", str(len(s))),
+        ("Cases", policy.count(s["case_ref"].nunique())),
+        ("Case and partner rows scored", policy.count(len(s))),
     ]
     return (fr.heading("About this report", 2) + fr.definition_list(facts)
-            + _left_out(data, None) + _missing(data) + Policy.of(data).note_html()
+            + _left_out(data, None) + _missing(data) + policy.note_html()
             + _glance(partnership_glance(data)) + contents_html(Scope.PARTNERSHIP))
 
 
@@ -158,68 +181,101 @@ def _best_and_worst(rows: pd.DataFrame, prefix: str) -> list[str]:
             f"Weakest: {_score_words(worst['Measure'], worst['Score'], worst['Band'])}."]
 
 
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
 def _up_down_level(changes: pd.Series) -> tuple[int, int, int]:
     ch = changes.dropna().map(lambda v: fr.round_half_up(v, 1))
     return int((ch > 0).sum()), int((ch < 0).sum()), int((ch == 0).sum())
 
 
+@wording.sentence("against-partnership")
+def against_partnership(up: int, down: int = 0, level: int = 0) -> str:
+    """Measures above, below and level with the partnership (counts of measures)."""
+    return (f"Above the partnership on {up} of {wording.count(up + down + level, 'measure')}, "
+            f"below on {down}, level on {level}.")
+
+
+@wording.sentence("since-last-round")
+def since_last_round(up: int, down: int = 0, level: int = 0, last: str = "2026-Q1") -> str:
+    """Measures up, down and level since the last round (counts of measures)."""
+    return (f"Since {last}: up on {wording.count(up, 'measure')}, down on {down}, "
+            f"level on {level}.")
+
+
+@wording.sentence("flagged-cases")
+def flagged_cases(flagged: int, drift: int = 0) -> str:
+    """Cases flagged for moderation and drift (shown only outside publishing mode)."""
+    return (f"{wording.count(flagged, 'case')} flagged for moderation; "
+            f"{wording.count(drift, 'case')} with a drift flag.")
+
+
+@wording.sentence("cases-apart")
+def cases_apart(apart: int, flagged: int = 0) -> str:
+    """Cases where partners disagree, audits flagged (shown only outside publishing mode)."""
+    return (f"{wording.count(apart, 'case')} where partners are two or more bands apart; "
+            f"{wording.count(flagged, 'audit')} flagged for moderation.")
+
+
+@wording.sentence("more-areas")
+def more_areas(n: int) -> str:
+    """The tail of the shared areas for improvement sentence."""
+    return f", and {n} more"
+
+
 def partner_glance(data: RoundData, partner: str) -> list[str]:
     """Plain sentences for the first screen: the partner's strongest and weakest measures,
     against the partnership and the last round, and the cases needing a look. In publishing
-    mode, figures resting on 1 to 5 cases and case counts are left out."""
+    mode, a figure is used only where the headline shows it (the one rule), and case counts
+    are left out."""
     policy = Policy.of(data)
-    hl = policy.keep(agg.headline(data.scored, data.profile, partner, data.history,
-                                  data.figures), "Cases scored")
-    if hl.empty:  # only in publishing mode: a headline has a row for every measure
+    hl, masks = headline_shown(data, partner, policy)
+    if policy.publishing and bool(masks["Score"].all()):
         return [ALL_LOW]
-    out = _best_and_worst(hl, "Strongest measure")
-    if hl["Difference"].notna().any():
-        up, down, level = _up_down_level(hl["Difference"])
-        out.append(f"Above the partnership on {up} of {up + down + level} measures, below on "
-                   f"{down}, level on {level}.")
-    if "Change since last round" in hl and hl["Change since last round"].notna().any():
-        up, down, level = _up_down_level(hl["Change since last round"])
-        last = sorted(data.history["round"].unique())[-1]
-        out.append(f"Since {last}: up on {up} measures, down on {down}, level on {level}.")
+    out = _best_and_worst(hl[~masks["Score"]], "Strongest measure")
+    diff = hl["Difference"].mask(masks["Difference"])
+    if diff.notna().any():
+        out.append(against_partnership(*_up_down_level(diff)))
+    if CHANGE in hl:
+        ch = hl[CHANGE].mask(masks[CHANGE])
+        if ch.notna().any():
+            last = sorted(data.history["round"].unique())[-1]
+            out.append(since_last_round(*_up_down_level(ch), last=last))
     if policy.shows_cases:
         mine = data.partner_slice(partner)
         drift = int((mine["drift_plan_long"] | mine["drift_review_overdue"]).sum())
-        out.append(f"{_count(int(mine['moderation_flag'].sum()), 'case', 'cases')} flagged "
-                   f"for moderation; {_count(drift, 'case', 'cases')} with a drift flag.")
+        out.append(flagged_cases(int(mine["moderation_flag"].sum()), drift))
     return out
 
 
 def partnership_glance(data: RoundData) -> list[str]:
     """Plain sentences for the partnership's first screen: strongest and weakest measures,
     partners with a measure in the lowest band, shared areas for improvement, and (outside
-    publishing mode) cases where partners disagree or that need moderation."""
+    publishing mode) cases where partners disagree or that need moderation. Every figure
+    is one the tables show (the one rule)."""
     policy = Policy.of(data)
     f, profile = data.figures, data.profile
-    allp = f[f["partner"] == agg.PARTNERSHIP].rename(
+    hidden = policy.hidden_figures(f)
+    allp = f[(f["partner"] == agg.PARTNERSHIP) & ~hidden].rename(
         columns={"measure_name": "Measure", "mean": "Score", "band": "Band"})
     out = _best_and_worst(allp, "Strongest measure across partners")
-    parts = policy.keep(f[f["partner"] != agg.PARTNERSHIP], "cases_scored")
+    parts = f[(f["partner"] != agg.PARTNERSHIP) & ~hidden]
     lowest = profile.band_names[-1]
     low = list(dict.fromkeys(parts.loc[parts["band"] == lowest, "partner"]))
     out.append(f"Partners with a measure in the lowest band ({lowest}): "
                + (", ".join(low) if low else "none") + ".")
-    th = agg.themes(data.scored, profile)
+    th = themes_shown(data, policy)
     weak = th[th["Theme"] == agg.SHARED_WEAKNESS]
     if len(weak):
-        items = [f"{r['Criterion']} ({r['Question']})" for _, r in weak.head(3).iterrows()]
-        more = f", and {len(weak) - 3} more" if len(weak) > 3 else ""
+        items = [f"{r['Criterion']} ({r['Question']})"
+                 + (f" {fr.LOW_MARK}" if r["Low number"] else "")
+                 for _, r in weak.head(3).iterrows()]
+        more = more_areas(len(weak) - 3) if len(weak) > 3 else ""
         out.append("Shared areas for improvement: " + "; ".join(items) + more + ".")
+        if weak.head(3)["Low number"].any():
+            out.append(fr.LOW_NOTE)
     else:
         out.append("No shared area for improvement this round.")
     if policy.shows_cases:
         apart = int(agg.cases_apart(data.scored, profile)["Case"].nunique())
-        flagged = int(data.scored["moderation_flag"].sum())
-        out.append(f"{_count(apart, 'case', 'cases')} where partners are two or more bands "
-                   f"apart; {_count(flagged, 'audit', 'audits')} flagged for moderation.")
+        out.append(cases_apart(apart, int(data.scored["moderation_flag"].sum())))
     return out
 
 

@@ -7,9 +7,12 @@ tables and charts go through the round's :class:`~qa_lib.report.policy.Policy`.
 
 from __future__ import annotations
 
+import pandas as pd
+
 from qa_lib.profile.schema import GradedTool
-from qa_lib.report import charts
+from qa_lib.report import charts, wording
 from qa_lib.report import fragments as fr
+from qa_lib.report import publish as pub
 from qa_lib.report.policy import Policy
 from qa_lib.report.round_data import RoundData
 from qa_lib.scoring import aggregate as agg
@@ -27,13 +30,28 @@ def timeliness_section(data: RoundData, partner: str | None) -> str:
     return (fr.paragraph(
         "Working days exclude weekends and England and Wales bank holidays. Overdue means the "
         "event had not happened and the limit had passed on the audit date; still in time "
-        "means it had not happened but the limit had not yet passed (left out of the score).")
+        "means it had not happened but the limit had not yet passed (left out of the score). "
+        "Median taken is the median time from start to end where the event happened.")
         + policy.chart_of_counts(lambda: charts.timeliness_chart(tl, who))
-        + policy.table(tl.drop(columns=["unit", "limit_value"]),
-                       f"Timescales against statutory limits ({who})",
+        + policy.table(with_units(tl), f"Timescales against statutory limits ({who})",
                        counts=TIMESCALE_COUNTS, bases={("Met", "Late"): ["Median taken"]},
                        row_header="Criterion",
-                       number_columns={**{c: 0 for c in TIMESCALE_COUNTS}, "Median taken": 1}))
+                       number_columns={c: 0 for c in TIMESCALE_COUNTS}))
+
+
+def taken_words(v: float, unit: str) -> str:
+    """A median time taken with its unit: "85 days", "4.5 working days"."""
+    if pd.isna(v):
+        return pub.NOT_AVAILABLE
+    return wording.count(fr.round_half_up(float(v), 1), unit.removesuffix("s"))
+
+
+def with_units(tl: pd.DataFrame) -> pd.DataFrame:
+    """The timeliness table as shown: the median time taken with its unit, the unit's
+    helper columns dropped."""
+    return tl.assign(**{"Median taken": [taken_words(v, u) for v, u in
+                                         zip(tl["Median taken"], tl["unit"], strict=True)]}
+                     ).drop(columns=["unit", "limit_value"])
 
 
 def tools_section(data: RoundData, partner: str | None) -> str:
@@ -75,9 +93,15 @@ def distance_travelled_section(data: RoundData, partner: str | None,
             f"No audit{' from ' + partner if partner else ''} recorded both a first and a latest "
             f"{tool.name} grade in any area.")
     grades = ["Mean first grade", "Mean latest grade", "Mean change"]
-    return words + Policy.of(data).table(
+    policy = Policy.of(data)
+    # cases improved of those with both grades: c by the one rule (the rest 1 to 5 too)
+    improved = pd.Series([policy.hides(k, n) for k, n in
+                          zip(dt_["Cases improved"], dt_["Cases with both grades"], strict=True)],
+                         index=dt_.index)
+    return words + policy.table(
         dt_, f"{tool.name} grades, first and latest ({partner or 'all partners'})",
         bases={"Cases with both grades": grades}, counts=["Cases improved"], secondary=None,
+        hidden={"Cases improved": improved},
         row_header="Area", number_columns={"Cases with both grades": 0, **{g: 1 for g in grades},
                                            "Cases improved": 0},
         signed=("Mean change",))
