@@ -17,7 +17,7 @@ from functools import partial
 from qa_lib.report import fragments as fr
 from qa_lib.report.policy import Policy
 from qa_lib.report.round_data import RoundData
-from qa_lib.report.sections import about, cases, figures, practice, scorecard
+from qa_lib.report.sections import about, actions, cases, figures, practice, scorecard
 
 Render = Callable[[RoundData, str | None], str | None]
 
@@ -75,6 +75,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("comparison", "Against the partnership", figures.partner_comparison, Scope.PARTNER),
     Section("heatmap", "Partners by measure", figures.heatmap_section, Scope.PARTNERSHIP),
     Section("trend", "Trend across rounds", figures.trend_section),
+    Section("actions", "Agreed actions", actions.actions_section),
     Section("bands", "Cases in each band", figures.bands_section, Scope.PARTNER),
     Section("measures", "Partnership figures", figures.partnership_measures, Scope.PARTNERSHIP),
     Section("criteria", "Criteria in detail", figures.criteria_section, Scope.PARTNER),
