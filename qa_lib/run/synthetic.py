@@ -334,3 +334,71 @@ def make_demo_scorecard(profile: Profile, path: Path | str, *, seed: int = 2026,
     wb.save(path)
     return path
 
+
+
+# The demo's agreed actions after its first round: (action, partner index or None for the
+# Partnership, measure index, owner, days after the round's date it is due, status).
+DEMO_ACTIONS = [
+    ("Repeat the neglect screening tool before every review and record the change.", -1, 0,
+     "Designated safeguarding lead", 30, "Open"),
+    ("Record a day in the life of the child at each visit.", 1, 1,
+     "Team manager, children's social care", 150, "Open"),
+    ("Audit drift at review conferences through the professional challenge procedure.", None,
+     2, "Partnership business manager", 45, "Done"),
+    ("Ask parents and young people for feedback at every review and at closure.", 2, 3,
+     "Named nurse for safeguarding", 40, "Open"),
+]
+DEMO_COMMENTARY = {
+    1: "The subgroup agreed four actions on tool use, lived experience, drift and feedback.",
+    2: "One more action is done; the others still open are carried forward.",
+}
+
+
+def make_demo_actions(profile: Profile, path: Path | str, from_round: Path | str,
+                      today: dt.date, round_index: int) -> Path:
+    """The actions workbook the demo's audit lead fills after a round (``round_index`` 1
+    for the first): after the first, the workbook from that round with the synthetic agreed
+    actions of :data:`DEMO_ACTIONS` (roles as owners, due dates relative to ``today``, one
+    Done); after a later one, that round's ``actions-next.xlsx`` as carried forward, with
+    one more action marked Done. The Partnership's commentary is filled in both."""
+    from openpyxl import load_workbook
+
+    from qa_lib.profile.actions_tool import (
+        COLUMNS,
+        COMMENTARY_SHEET,
+        NEXT_NAME,
+        PARTNERSHIP,
+        SHEET,
+        build_actions,
+        measure_label,
+    )
+
+    from_round = Path(from_round)
+    wb = (build_actions(profile, from_round) if round_index == 1
+          else load_workbook(from_round / NEXT_NAME))
+    ws = wb[SHEET]
+    col = {h: j for j, (h, _) in enumerate(COLUMNS, start=1)}
+    filled = [r for r in range(2, ws.max_row + 1) if ws.cell(r, col["action"]).value]
+    if round_index == 1:
+        partners = list(profile.partners)[:7]
+        for k, (text, who, m, owner, days, status) in enumerate(DEMO_ACTIONS):
+            r = len(filled) + 2 + k
+            values = {"action": text, "partner": PARTNERSHIP if who is None else partners[who],
+                      "measure": measure_label(profile.measures[m % len(profile.measures)]),
+                      "owner": owner, "due date": today + dt.timedelta(days=days),
+                      "status": status}
+            for head, v in values.items():
+                ws.cell(r, col[head], value=v)
+    else:
+        open_rows = [r for r in filled if ws.cell(r, col["status"]).value == "Open"]
+        if open_rows:
+            ws.cell(open_rows[0], col["status"], value="Done")
+            ws.cell(open_rows[0], col["notes"], value="Done: the tool is now repeated at review.")
+    cs = wb[COMMENTARY_SHEET]
+    for r in range(2, cs.max_row + 1):
+        if cs.cell(r, 1).value == PARTNERSHIP:
+            cs.cell(r, 2, value=DEMO_COMMENTARY[min(round_index, 2)])
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path

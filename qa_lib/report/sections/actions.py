@@ -28,7 +28,8 @@ from qa_lib.scoring import aggregate as agg
 NO_WORKBOOK = ("No actions workbook was given for this round: the actions the partnership "
                "agreed after last round, who owns them and by when, are not shown. To record "
                "them, make the workbook with `qa-audit template --actions --from <last round>` "
-               "and run the round with --actions.")
+               "and run the round with --actions. This round's folder holds actions-next.xlsx, "
+               "the workbook ready for the actions agreed after this round.")
 AUDITORS_LEFT_OUT = ("The actions the auditors recommended last round are their own words, so "
                      "they are left out in publishing mode.")
 ORDER = {Progress.OVERDUE: 0, Progress.OPEN: 1, Progress.DONE: 2, Progress.DROPPED: 3}
@@ -56,12 +57,13 @@ def actions_section(data: RoundData, partner: str | None) -> str:
         ["_o", "partner", "row"], kind="stable")
     counts = {p: int((acts["progress"] == p).sum()) for p in Progress}
     carried = counts[Progress.OPEN] + counts[Progress.OVERDUE]
-    said = (f"{wording.count(len(acts), 'action')} agreed for {who}: "
+    said = (f"{wording.count(len(acts), 'action')} for {who} in the actions workbook: "
             f"{counts[Progress.DONE]} done, {counts[Progress.OVERDUE]} overdue, "
             f"{counts[Progress.OPEN]} open and {counts[Progress.DROPPED]} dropped. ")
     said += (f"The {wording.count(carried, 'open action')} (overdue or not) "
-             f"{wording.plural(carried, 'is')} carried forward into {NEXT_NAME}, the actions "
-             "workbook for the next round." if carried else "None is carried forward.")
+             f"{wording.plural(carried, 'is')} carried forward into {NEXT_NAME} in this round's "
+             "folder, the actions workbook for the next round." if carried
+             else "None is carried forward.")
     out.append(fr.paragraph(said))
     table, last = _table(data, acts, policy)
     change = (f" Change is this round's mean score on the measure minus {last}'s, for the "
