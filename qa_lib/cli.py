@@ -10,6 +10,7 @@ from pathlib import Path
 
 from qa_lib import __version__
 from qa_lib.common.vocabulary import RoundStatus
+from qa_lib.profile.actions_tool import write_actions
 from qa_lib.profile.audit_tool import template_name, write_template
 from qa_lib.profile.schema import ProfileError, available_profiles, load_profile
 from qa_lib.profile.scorecard_tool import write_scorecard
@@ -35,6 +36,13 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--indicators", action="store_true",
                    help="write the strategy scorecard workbook instead, for the performance "
                         "team to fill in each period")
+    t.add_argument("--actions", action="store_true",
+                   help="write the actions workbook instead: the actions the partnership "
+                        "agreed after a round, their owners (roles) and due dates, and the "
+                        "lead's commentary")
+    t.add_argument("--from", dest="from_round", metavar="ROUND_FOLDER",
+                   help="with --actions: a finished round whose open actions are carried "
+                        "forward and whose auditors' recommended actions are listed")
     t.add_argument("--out", default="audit_templates", help="file or folder (default: %(default)s)")
 
     for name, helptext in (("run", "read, validate and score returns, and write the reports"),
@@ -47,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
         r.add_argument("--indicators", metavar="FILE",
                        help="the filled strategy scorecard (qa-audit template --indicators), "
                             "kept outside the returns folder")
+        r.add_argument("--actions", metavar="FILE",
+                       help="the filled actions workbook (qa-audit template --actions), kept "
+                            "outside the returns folder")
         if name == "validate":
             r.add_argument("--out", default="reports", help="where the validation report's "
                            "folder is made (default: %(default)s)")
@@ -102,6 +113,15 @@ def _parser() -> argparse.ArgumentParser:
 def _cmd_template(a) -> int:
     profile = load_profile(a.profile)
     out = Path(a.out)
+    if a.actions:
+        if a.partner or a.all_partners or a.indicators:
+            raise ValueError("--actions writes the partnership's actions workbook: give no "
+                             "--partner, --all-partners or --indicators with it.")
+        print(f"Wrote {write_actions(profile, out, a.from_round)}")
+        return 0
+    if a.from_round:
+        raise ValueError("--from goes with --actions (the actions workbook carried forward "
+                         "from a round).")
     if a.indicators:
         if a.partner or a.all_partners:
             raise ValueError("--indicators writes the partnership's scorecard: give no "
@@ -126,7 +146,7 @@ def _cmd_run(a) -> int:
 
     res = run_round(a.profile, a.round, a.inputs, a.out, allow_partial=a.allow_partial,
                     force=a.force, today=a.today, publish=a.publish, jobs=a.jobs,
-                    period=a.period, indicators=a.indicators)
+                    period=a.period, indicators=a.indicators, actions=a.actions)
     return _report(res)
 
 
@@ -156,7 +176,8 @@ def _cmd_validate(a) -> int:
     from qa_lib.report.validation_report import validation_summary
     from qa_lib.run.round import validate_only
 
-    v, folder = validate_only(a.profile, a.inputs, a.out, a.today, a.indicators)
+    v, folder = validate_only(a.profile, a.inputs, a.out, a.today, a.indicators,
+                              a.actions)
     print(validation_summary(v))
     print(f"Validation report: {folder / 'validation.html'} (and validation.xlsx)")
     return 1 if v.errors else 0
@@ -166,7 +187,7 @@ def _cmd_demo(a) -> int:
     import shutil
 
     from qa_lib.run.round import run_round
-    from qa_lib.run.synthetic import demo_rounds, make_demo_scorecard
+    from qa_lib.run.synthetic import demo_rounds, make_demo_actions, make_demo_scorecard
 
     profile = load_profile(a.profile)
     returns = Path(a.returns) / profile.name
@@ -178,14 +199,19 @@ def _cmd_demo(a) -> int:
           f"{demo.cases} cases each, in {returns} (strongest: {demo.strong}; weakest: "
           f"{demo.weak}).")
     code = 0
+    actions = None  # the actions agreed after the round before, carried from round to round
     for k, (round_id, d, today) in enumerate(rounds):
         print(f"\n== Round {round_id} ==")
         force = (Path(a.out) / round_id).exists()  # an earlier demo: moved aside, never lost
         scorecard = make_demo_scorecard(profile, returns / f"scorecard-{round_id}.xlsx",
                                         seed=a.seed, round_index=k)
         res = run_round(profile, round_id, d.returns, a.out, today=today, force=force,
-                        indicators=scorecard)
+                        indicators=scorecard, actions=actions)
         code = max(code, _report(res))
+        if k + 1 < len(rounds) and (res.folder / "data" / "round.json").is_file():
+            actions = make_demo_actions(profile, returns / f"actions-after-{round_id}.xlsx",
+                                        res.folder, today, round_index=k + 1)
+            print(f"Agreed actions after {round_id} (synthetic): {actions}")
     print(f"\nAll rounds: {Path(a.out) / 'index.html'}")
     return code
 
