@@ -100,11 +100,24 @@ class Criterion(_Strict):
 
 
 class Measure(_Strict):
-    """A measure: a named group of weighted criteria."""
+    """A measure: a named group of weighted criteria; optionally the partnership's own audit
+    ``target`` for its mean score (0 to 100), set only where the strategy states one, with
+    the ``target_source`` that states it."""
 
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str
     criteria: tuple[Criterion, ...] = Field(min_length=1)
+    target: float | None = Field(default=None, ge=0, le=100)
+    target_source: Source | None = None
+
+    @model_validator(mode="after")
+    def _target_has_its_source(self) -> Measure:
+        if self.target is not None and self.target_source is None:
+            raise ValueError("a measure's 'target' needs a 'target_source': the strategy's "
+                             "words that set it")
+        if self.target is None and self.target_source is not None:
+            raise ValueError("'target_source' is given but 'target' is not")
+        return self
 
 
 class DateColumn(_Strict):

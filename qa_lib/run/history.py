@@ -23,10 +23,13 @@ from qa_lib.common.vocabulary import band_col, score_col
 from qa_lib.profile.schema import Profile
 from qa_lib.report import fragments as fr
 from qa_lib.report import page as render
+from qa_lib.report.summary_page import spread_figures
 from qa_lib.scoring import aggregate as agg
 
+# sd: the standard deviation of the case scores, for the summary's chance test (a history
+# stored before it was kept has no sd column: its changes are shown as not tested)
 HISTORY_COLUMNS = ["round", "partner", "measure", "measure_name", "mean", "cases_scored", "band",
-                   "profile_version"]
+                   "profile_version", "sd"]
 
 
 def _meta(folder: Path) -> dict | None:
