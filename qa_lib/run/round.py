@@ -40,6 +40,7 @@ from qa_lib.report import wording
 from qa_lib.report.excel_cells import looks_like_formula, visible
 from qa_lib.report.round_data import RoundData, load_round, write_round_data
 from qa_lib.report.sections.first_screen import missing_partners
+from qa_lib.report.summary_page import summary_file, write_summary_pages
 from qa_lib.report.summary_workbook import summary_views, write_summary
 from qa_lib.report.validation_report import validation_summary, write_validation
 from qa_lib.run import folder, history
@@ -416,6 +417,11 @@ def render_reports(opts: RoundOptions, tmp: Path, checked: Checked, scored: pd.D
         tables = side.submit(write_tables)
         result.reports = _run_notebooks(tmp, opts, partners, result, timer, progress)
         tables.result()  # an error writing the tables is an error of the round
+    try:  # the two-page summaries, made from the stored data without a kernel
+        with timer.stage("summaries"):
+            result.reports += write_summary_pages(tmp, data)
+    except Exception as exc:
+        result.failed["Two-page summaries"] = f"{type(exc).__name__}: {exc}"[:300]
     if result.failed:
         result.status = RoundStatus.FAILED
     elif result.rows_left_out:
@@ -470,10 +476,16 @@ def scored_csv(scored: pd.DataFrame, profile: Profile) -> pd.DataFrame:
 
 def _index_page(data, round_id: str, profile: Profile, partners: list[tuple[str, str]],
                 result: RoundResult) -> str:
+    def summary(who: str | None, before: str) -> str:  # its two-page summary, if written
+        name = summary_file(who)
+        return (f'{before}<a href="{escape(name, quote=True)}">two-page summary</a>'
+                if name in result.reports else "")
+
     rows = "".join(f'<li><a href="{escape(href, quote=True)}">{escape(name)}</a> '
-                   f"(partner report)</li>" for name, href in partners)
+                   f"(partner report{summary(name, '; ')})</li>" for name, href in partners)
     body = [fr.heading("Reports", 2),
-            f'<ul><li><a href="partnership.html">Partnership report</a></li>{rows}</ul>',
+            '<ul><li><a href="partnership.html">Partnership report</a>'
+            f"{summary(None, ' and its ')}</li>{rows}</ul>",
             fr.heading("At a glance", 2),
             report.heatmap_table(data, dict(partners)),
             fr.paragraph("Mean measure scores out of 100. Each partner report gives the number "
