@@ -95,13 +95,13 @@ def owner_kind(owner: str) -> str | None:
     role word is not a name only because its words are capitalised."""
     if _TITLE.search(owner):
         return "a name"
-    kind = identifier_kind(owner)
-    if kind != "a name":
-        return kind
-    words = [w.lower() for w in re.split(r"[\s\-_.,()/]+", owner) if w]
+    words = [w.lower() for w in re.split(r"[\s\-_.,;:()/]+", owner) if w]
     if any(w in first_names() and w not in ROLE_WORDS for w in words):
         return "a name"
-    return None if any(w in ROLE_WORDS for w in words) else kind
+    kind = identifier_kind(owner)
+    if kind == "a name" and any(w in ROLE_WORDS for w in words):
+        return None  # capitalised words of a role: 'Team Manager'
+    return kind
 
 
 def read_actions(path: Path | str, profile: Profile, today: dt.date) -> ActionLog:

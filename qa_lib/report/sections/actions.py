@@ -70,9 +70,9 @@ def actions_section(data: RoundData, partner: str | None) -> str:
               "partner the action is for (the partnership's for a partnership action)."
               if last else " There is no earlier round to compare the measures with.")
     out.append(fr.paragraph("Each action beside the measure it was meant to move." + change))
+    figures = [c for c in table.columns if c.startswith(("Last round", "This round", "Change"))]
     out.append(fr.table(table, f"Agreed actions ({who}), round {data.round_id}",
-                        row_header="Action", html_columns=["Last round", "This round", "Change"],
-                        cls="data actions"))
+                        row_header="Action", html_columns=figures, cls="data actions"))
     if not policy.publishing and table.attrs.get("low"):
         out.append(fr.paragraph(fr.LOW_NOTE, "note"))
     return "".join(out)
@@ -93,8 +93,16 @@ def _figure(v: object, n: object, hidden: bool, policy: Policy, signed: bool = F
         return pub.SUPPRESSED
     if v is None or pd.isna(v):  # type: ignore[arg-type]
         return '<span class="missing" title="not available">&ndash;</span>'
-    low = not policy.publishing and isinstance(n, (int, float)) and 1 <= n <= 5
+    low = not policy.publishing and _low(n)
     return fr.fmt_number(v, 1, low, signed=signed)
+
+
+def _low(n: object) -> bool:
+    """True for a count of 1 to 5 cases (the low-number mark)."""
+    try:
+        return 1 <= float(n) <= 5  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
 
 
 def _table(data: RoundData, acts: pd.DataFrame, policy: Policy) -> tuple[pd.DataFrame, str | None]:
@@ -119,7 +127,7 @@ def _table(data: RoundData, acts: pd.DataFrame, policy: Policy) -> tuple[pd.Data
         h_now, h_before = key in hidden_now, key in hidden_before
         diff = (None if v_now is None or v_before is None or pd.isna(v_now) or pd.isna(v_before)
                 else float(v_now) - float(v_before))
-        low = [n for n in (n_now, n_before) if isinstance(n, (int, float)) and 1 <= n <= 5]
+        low = [n for n in (n_now, n_before) if _low(n)]
         any_low = any_low or bool(low and a.measure)
         due = "" if a.due is None or pd.isna(a.due) else f"{pd.Timestamp(a.due):%d/%m/%Y}"
         rows.append({
