@@ -190,7 +190,8 @@ def test_partnership_figures(hand):
     assert re.search(r"Tool use by partner Partner Cases scored Mean Median % Good or better "
                      r"Band of mean Health Visiting 2 50\.0 † 50\.0 1 of 2 Requires improvement "
                      r"Cheshire Police 2 80\.0 † 80\.0 1 of 2 Good Partnership 4 65\.0 † ", t)
-    assert "Cases where partners are two or more bands apart" in t
+    # HAL-0001, seen by both partners: neither stands two or more bands from their median
+    assert "No case of the 1 case seen by two or more partners has a partner standing apart." in t
     assert "No shared area for improvement this round." in t
 
 
@@ -207,8 +208,9 @@ def test_at_a_glance_sentences(hand):
             "child's lived experience, 62.5 (Requires improvement).") in t
     assert "Partners with a measure in the lowest band (Inadequate): none." in t
     assert "No shared area for improvement this round." in t
-    # HAL-0001: police's tool use 60 (Requires improvement), HV's 100 (Outstanding)
-    assert "1 case where partners are two or more bands apart; 1 audit flagged" in t
+    # HAL-0001: police's tool use 60 (Requires improvement), HV's 100 (Outstanding), but
+    # with two partners neither stands two or more bands from the case's median band
+    assert "0 cases where partners are two or more bands apart; 1 audit flagged" in t
 
 
 def test_tools_used_section_and_sheet(hand, tmp_path):

@@ -326,36 +326,44 @@ def case_view(scored: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     return piv
 
 
+APART_BANDS = 2  # a partner this many bands or more from the case's median band stands apart
+
+
+def _median_band(median: float, names: list[str]) -> str:
+    """The name of a median band position: a band, or "between X and Y" halfway."""
+    lo, hi = int(np.floor(median)), int(np.ceil(median))
+    return names[lo] if lo == hi else f"between {names[lo]} and {names[hi]}"
+
+
 def cases_apart(scored: pd.DataFrame, profile: Profile) -> pd.DataFrame:
-    """Case and measure pairs where partners' bands are two or more apart, for the subgroup.
+    """Partners whose case band stands two or more bands from the case's median band.
 
-    Highest and lowest name the first partner (in the table's order) with the best and the
-    worst band for that case and measure."""
-    cols = ["Case", "Measure", "Highest", "Lowest", "Bands apart"]
-    measures = [("Case score", "case_band", "case_score")] + [
-        (m.name, band_col(m.key), score_col(m.key)) for m in profile.measures]
-    found = []
-    for order, (name, bcol, scol) in enumerate(measures):
-        sub = scored[["case_ref", "partner", bcol, scol]].dropna().reset_index(drop=True)
-        sub["_pos"] = _band_positions(sub, bcol, profile)
-        g = sub.groupby("case_ref", sort=True)["_pos"]
-        spread = g.max() - g.min()
-        far = spread[spread >= 2].index
-        if not len(far):
-            continue
-        best, worst = sub.loc[g.idxmin()[far]], sub.loc[g.idxmax()[far]]
-
-        def said(rows: pd.DataFrame, bcol: str = bcol, scol: str = scol) -> list[str]:
-            return [f"{p}: {v:.0f} ({b})" for p, v, b in
-                    zip(rows["partner"], rows[scol].astype(float), rows[bcol], strict=True)]
-
-        found.append(pd.DataFrame({"Case": list(far), "Measure": name, "_order": order,
-                                   "Highest": said(best), "Lowest": said(worst),
-                                   "Bands apart": spread[far].astype(int).to_numpy()}))
-    if not found:
+    For each case with a case band from two or more partners: the median of their band
+    positions in the profile's band order (for an even number of partners, halfway between
+    the two middle positions), so the rule is the same read from the best band or from the
+    worst. One row per partner two or more bands from it: the case, how many partners banded
+    it, the median band, the partner, its band and its distance from the median (a half where
+    the median lies between two bands). Two partners alone are never listed with four bands:
+    each is half their gap from the median."""
+    cols = ["Case", "Partners", "Median band", "Partner", "Partner's band",
+            "Bands from the median"]
+    sub = scored[["case_ref", "partner", "case_band"]].dropna()
+    sub = sub.assign(_pos=_band_positions(sub, "case_band", profile)).dropna(subset=["_pos"])
+    if sub.empty:
         return pd.DataFrame(columns=cols)
-    out = pd.concat(found, ignore_index=True).sort_values(["Case", "_order"], kind="stable")
-    return out[cols].reset_index(drop=True)
+    g = sub.groupby("case_ref")["_pos"]
+    sub = sub.assign(_n=g.transform("size"), _median=g.transform("median"))
+    sub["_gap"] = (sub["_pos"] - sub["_median"]).abs()
+    far = sub[(sub["_n"] >= 2) & (sub["_gap"] >= APART_BANDS)]
+    order = {p: i for i, p in enumerate(partner_order(sub["partner"], profile))}
+    far = far.assign(_order=far["partner"].map(order)).sort_values(["case_ref", "_order"])
+    names = list(profile.band_names)
+    out = pd.DataFrame({
+        "Case": far["case_ref"], "Partners": far["_n"].astype(int),
+        "Median band": [_median_band(m, names) for m in far["_median"]],
+        "Partner": far["partner"], "Partner's band": far["case_band"],
+        "Bands from the median": far["_gap"].astype(float)}, columns=cols)
+    return out.reset_index(drop=True)
 
 
 def band_distribution(scored: pd.DataFrame, profile: Profile, partner: str | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from html import escape
 
 from qa_lib.report import fragments as fr
+from qa_lib.report import wording
 from qa_lib.report.round_data import RoundData
 from qa_lib.scoring import aggregate as agg
 
@@ -33,14 +34,35 @@ def case_view_section(data: RoundData, partner: str | None = None) -> str:
                                    "Widest band gap": 0}))
 
 
+APART_RULE = ("A case is listed when one partner's band for the case is two or more bands "
+              "from the median of all its partners' bands (with an even number of partners, "
+              "halfway between the two middle bands), naming that partner, its band and the "
+              "median band.")
+
+
+@wording.sentence("apart-cases")
+def apart_cases(n: int, total: int | None = None) -> str:
+    """How many cases the rule picks out (of ``total`` cases banded by two or more partners)."""
+    of = "" if total is None else f" of the {wording.count(total, 'case')} seen by two or more partners"
+    if n == 0:
+        return f"No case{of} has a partner standing apart."
+    said = wording.count(n, "case") if total is None else f"{n:,}"
+    children = wording.plural(n, "this child", "these children")
+    return (f"{said}{of} {wording.plural(n, 'has', 'have')} a partner standing apart: the "
+            f"subgroup may wish to discuss why the agencies see {children} so differently.")
+
+
 def apart_section(data: RoundData, partner: str | None = None) -> str:
-    """Cases where partners' bands are two or more apart."""
+    """Cases where one partner's band stands two or more bands from the case's median band."""
     ap = agg.cases_apart(data.scored, data.profile)
-    return (fr.paragraph(
-        "Cases where two partners' bands are two or more apart, on the case score or on a "
-        "measure: the subgroup may wish to look at how the agencies see the child differently.")
-        + fr.table(ap, "Cases where partners are two or more bands apart", row_header="Case",
-                   number_columns={"Bands apart": 0}, empty="No case."))
+    ap["Bands from the median"] = ap["Bands from the median"].map(lambda v: f"{v:g}")
+    banded = data.scored.dropna(subset=["case_band"]).groupby("case_ref")["partner"].nunique()
+    return (fr.paragraph(APART_RULE)
+            + fr.paragraph(apart_cases(int(ap["Case"].nunique()), int((banded >= 2).sum())))
+            + fr.table(ap, "Partners standing two or more bands from the case's median band",
+                       row_header="Case", band_columns=["Partner's band"],
+                       number_columns={"Partners": 0},
+                       empty="No case."))
 
 
 def moderation_section(data: RoundData, partner: str | None) -> str:
