@@ -20,12 +20,19 @@ import yaml
 
 from browser import axe_violations, open_offline
 from conftest import HALTON_V1, base_row, build_round_data, page_text, write_return
+from qa_lib.ingest.actions import read_actions
 from qa_lib.profile.schema import ProfileError, load_profile
 from qa_lib.report import summary_page as sp
 from qa_lib.report.round_data import RoundData
 from qa_lib.run.history import HISTORY_COLUMNS
 from qa_lib.run.round import RoundResult, _index_page
-from qa_lib.run.synthetic import DEFAULT_DRIFT, DEFAULT_QUALITY, make_demo_returns
+from qa_lib.run.synthetic import (
+    DEFAULT_DRIFT,
+    DEFAULT_QUALITY,
+    DEMO_COMMENTARY,
+    make_demo_actions,
+    make_demo_returns,
+)
 
 POLICE, CSC, HV = "Cheshire Police", "Children's Social Care", "Health Visiting"
 TOOL = {"tool_name": "Home Conditions Tool"}
@@ -258,6 +265,15 @@ def durham_pages(tmp_path_factory) -> list[Path]:
     build_round_data(durham, root / "q2", root / "reports", "2026-Q2", today=dt.date(2026, 6, 30))
     data = build_round_data(durham, root / "q3", root / "reports", "2026-Q3",
                             today=dt.date(2026, 10, 30))
+    # the lead's commentary as the actions workbook gives it (the demo fills the
+    # partnership's), and a long one for Police, which must still print on two sides
+    book = make_demo_actions(durham, root / "actions.xlsx", root / "reports" / "2026-Q2",
+                             dt.date(2026, 6, 30), 1)
+    read = read_actions(book, durham, dt.date(2026, 10, 30)).commentary
+    long = " ".join(["Chronologies have improved since the last round, and escalation still "
+                     "waits too long for a further incident when the history shows enough."] * 6)
+    data.commentary = pd.concat([read, pd.DataFrame({"about": ["Police"],
+                                                     "commentary": [long]})])
     folder = root / "reports" / "2026-Q3"
     return [folder / n for n in sp.write_summary_pages(folder, data)]
 
@@ -273,6 +289,7 @@ def _pdf_pages(pdf: bytes) -> int:
 
 def test_summaries_print_on_two_sides_and_pass_axe(browser, durham_pages):
     assert len(durham_pages) == 8  # the partnership and 7 partners
+    assert DEMO_COMMENTARY[1] in durham_pages[0].read_text(encoding="utf-8")
     for path in durham_pages:
         page, attempted = open_offline(browser, path)
         try:
