@@ -857,6 +857,83 @@ def test_s10_figure_for_a_computed_indicator(tmp_path, scorecard_profile):
         "it was ignored.", 2, "note")
 
 
+# --------------------------------------------------------------------------- the actions workbook
+# (tests/test_actions.py reads each code from a real workbook made by the template)
+
+
+def action_problems(tmp_path: Path, lines: list[str], today: dt.date = TODAY) -> list[Problem]:
+    """The problems of a CSV actions workbook: its header row, then ``lines``."""
+    from qa_lib.ingest.actions import read_actions
+
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / "actions.csv"
+    path.write_text("\n".join(["action,partner,measure,owner,due date,status,round agreed,notes",
+                               *lines]) + "\n", encoding="utf-8")
+    return read_actions(path, HALTON, today).problems
+
+
+@covers("L01")
+def test_l01_actions_workbook_without_its_table(tmp_path):
+    from qa_lib.ingest.actions import read_actions
+
+    path = tmp_path / "actions.csv"
+    path.write_text("action,partner,status\nTrain staff,Partnership,Open\n", encoding="utf-8")
+    p = one(read_actions(path, HALTON, TODAY).problems, "L01")
+    assert p.message == ("No table of actions was found in the file: a header row with the "
+                         "columns action, partner, measure, owner, due date and status in its "
+                         "first 30 rows (row 1 lacks: measure, owner, due date).")
+    assert (p.file, p.row) == ("actions.csv", None)
+
+
+@covers("L02")
+def test_l02_action_row_without_its_action(tmp_path):
+    p = one(action_problems(tmp_path, [",Cheshire Police,,,,Open,,"]), "L02")
+    assert (p.message, p.row, p.column, p.letter) == (
+        "This row has a partner but no action: what was agreed is blank.", 2, "action", "A")
+
+
+@covers("L03")
+def test_l03_unknown_partner_in_the_actions(tmp_path):
+    p = one(action_problems(tmp_path, ["Train staff,Cheshire Polise,,,,Open,,"]), "L03")
+    assert p.message == ("'Cheshire Polise' is not a partner of the 'halton' profile, nor the "
+                         "Partnership. Did you mean 'Cheshire Police'?")
+    assert (p.row, p.column, p.letter, p.value) == (2, "partner", "B", "Cheshire Polise")
+
+
+@covers("L04")
+def test_l04_unknown_measure_in_the_actions(tmp_path):
+    p = one(action_problems(tmp_path, ["Train staff,Partnership,tool usage,,,Open,,"]), "L04")
+    assert (p.message, p.row, p.letter) == (
+        "'tool usage' is not a measure of the 'halton' profile. Did you mean 'tool_use'?", 2, "C")
+
+
+@covers("L05")
+def test_l05_due_date_not_a_date(tmp_path):
+    p = one(action_problems(tmp_path, ["Train staff,Partnership,,,next spring,Open,,"]), "L05")
+    assert (p.message, p.row, p.letter) == ("'next spring' could not be read as a date.", 2, "E")
+
+
+@covers("L06")
+def test_l06_status_not_in_the_list(tmp_path):
+    p = one(action_problems(tmp_path, ["Train staff,Partnership,,,,Finished,,"]), "L06")
+    assert (p.message, p.row, p.letter) == (
+        "'Finished' is not a status the actions workbook takes.", 2, "F")
+
+
+@covers("L07")
+def test_l07_owner_named_not_a_role(tmp_path):
+    p = one(action_problems(tmp_path, ["Train staff,Partnership,,Jane Smith,,Open,,"]), "L07")
+    assert (p.row, p.letter, p.value) == (2, "D", "[withheld]")
+    assert p.message.startswith("The owner looks like a name; an action is owned by a role")
+
+
+@covers("L08")
+def test_l08_personal_data_redacted_from_an_action(tmp_path):
+    p = one(action_problems(tmp_path, ["Ring 07700 900123,Partnership,,,,Open,,"]), "L08")
+    assert (p.severity, p.row, p.column, p.value) == ("note", 2, "action", "[withheld]")
+    assert p.message.startswith("1 item(s) that look like personal data")
+
+
 # --------------------------------------------------------------------------- the registry
 
 
@@ -867,7 +944,7 @@ def test_every_code_has_a_unit_test():
 
 
 def test_the_registry_holds_every_reading_and_validation_code():
-    assert len(REGISTRY) == 70
+    assert len(REGISTRY) == 78
     assert {c.code for c in CHECKS} == {c for c in REGISTRY if c.startswith("V")}
     assert all(REGISTRY[c.code] is c.definition for c in CHECKS)
     assert {d.severity for d in REGISTRY.values()} == {Severity.ERROR, Severity.NOTE}
