@@ -423,3 +423,28 @@ def test_validate_command_reads_the_workbook(rounds, tmp_path, capsys):
 
 def test_write_actions_names_the_file(tmp_path, halton):
     assert write_actions(halton, tmp_path).name == "halton-actions.xlsx"
+
+
+def test_the_demo_carries_statuses_into_its_third_round(tmp_path):
+    """The demo's flow without kernels: four actions agreed after round 1 (one Done), read
+    with round 2; round 2's actions-next.xlsx with one more Done, read with round 3. Round 3
+    shows the tool action done and the others overdue, all agreed in 2026-Q1."""
+    from qa_lib.profile.schema import load_profile
+    from qa_lib.run.synthetic import DEMO_ACTIONS, demo_rounds, make_demo_actions
+
+    profile = load_profile("halton")
+    out, actions, data = tmp_path / "reports", None, None
+    for k, (round_id, d, today) in enumerate(demo_rounds(profile, tmp_path / "returns",
+                                                         cases=6, rounds=3,
+                                                         template_rows=12)):
+        data = _round(profile, d.returns, out, round_id, today, actions)
+        actions = make_demo_actions(profile, tmp_path / f"actions-{round_id}.xlsx",
+                                    out / round_id, today, round_index=k + 1)
+    assert data is not None and data.round_id == "2026-Q3"
+    a = data.actions.set_index("action")
+    tool, life, feedback = DEMO_ACTIONS[0][0], DEMO_ACTIONS[1][0], DEMO_ACTIONS[3][0]
+    assert a["progress"].to_dict() == {tool: "done", life: "overdue", feedback: "overdue"}
+    assert set(a["round_agreed"]) == {"2026-Q1"}
+    t = _text(section_html(data, "actions", None))
+    assert "3 actions for the partnership in the actions workbook: 1 done, 2 overdue" in t
+    assert "One more action is done" in t

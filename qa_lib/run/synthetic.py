@@ -273,7 +273,8 @@ def make_demo_returns(profile: Profile, folder: Path | str, *, seed: int = 2026,
 
 
 def demo_rounds(profile: Profile, folder: Path | str, *, seed: int = 2026, cases: int = 45,
-                rounds: int = 3) -> list[tuple[str, DemoRound, dt.date]]:
+                rounds: int = 3, template_rows: int = TEMPLATE_ROWS
+                ) -> list[tuple[str, DemoRound, dt.date]]:
     """Returns for several successive rounds, with partners improving or not from round to round.
 
     Returns (round name, returns written, reference date) for each round, oldest first.
@@ -290,7 +291,8 @@ def demo_rounds(profile: Profile, folder: Path | str, *, seed: int = 2026, cases
         prefix = f"{case_ref_prefix(profile.name)}{name[2:4]}{name[-2:]}"  # e.g. HAL26Q3
         demo = make_demo_returns(profile, Path(folder) / name, seed=seed + i, cases=cases,
                                  audit_start=first, audit_end=last, partners=partners,
-                                 quality=quality, ref_prefix=prefix)
+                                 quality=quality, ref_prefix=prefix,
+                                 template_rows=template_rows)
         out.append((name, demo, today))
     return out
 
