@@ -117,7 +117,10 @@ def test_change_beyond_chance_and_too_few(rounds):
     assert "More than chance (±15.9)" in text
     assert "Biggest change since 2026-Q2: Tool use, up 50.0 points, more than chance" in text
     assert _row(data, HV)["test"] == sp.ChangeTest.TOO_FEW
-    assert "Too few cases to judge" in _text(sp.summary_page_html(data, HV))
+    hv = sp.summary_page_html(data, HV)
+    assert "Too few cases to judge" in _text(hv)
+    assert "100.0" in hv and 'class="low"' in hv  # 3 cases: shown, with the low marker
+    assert "Not scored this round" in _text(hv)  # the measures no answer scored
 
 
 def test_threshold_formula():
@@ -184,9 +187,23 @@ def test_publishing_shows_c_for_a_base_of_one_to_five(rounds):
     assert "100.0" not in row and "Too few" not in row
     assert "Cases scored c" in text and "Health Visiting (c cases)" in text
     assert "Strongest measure" not in text  # never a figure resting on 3 cases
+    assert "Every change since 2026-Q2 rests on 1 to 5 cases" in text
+    assert 'class="low"' not in html  # c, not marked
     # a partner with 20 cases keeps its figures
     police = _text(sp.summary_page_html(pub, POLICE))
     assert "85.0" in police and "Within chance (±15.2)" in police
+
+
+def test_rows_left_out_are_a_key_message(rounds):
+    data, _ = rounds
+    partial = dataclasses.replace(data, excluded=pd.DataFrame(
+        {"partner": [POLICE, CSC, CSC], "reasons": ["TU3: not an answer"] * 3}))
+    assert "1 row was left out because of errors" in _text(
+        sp.summary_page_html(partial, POLICE))
+    assert "3 rows were left out because of errors" in _text(sp.summary_page_html(partial, None))
+    published = dataclasses.replace(partial, meta={**data.meta, "publish": True})
+    assert "c rows were left out because of errors" in _text(
+        sp.summary_page_html(published, POLICE))  # never "c row was": that would say 1
 
 
 def test_commentary_shown_and_scanned(rounds):

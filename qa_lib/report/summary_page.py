@@ -37,6 +37,7 @@ from qa_lib.profile.schema import Profile
 from qa_lib.report import fragments as fr
 from qa_lib.report import page as render
 from qa_lib.report.policy import Policy
+from qa_lib.report.publish import SUPPRESSED
 from qa_lib.report.round_data import RoundData
 from qa_lib.report.sections.first_screen import missing_partners
 from qa_lib.report.wording import count, plural, sentence
@@ -70,6 +71,7 @@ class ChangeTest(StrEnum):
     TOO_FEW = "Too few cases to judge"
     NOT_TESTED = "Not tested"  # the earlier round's history kept no spread of scores
     NO_EARLIER = "No earlier figure"
+    NOT_SCORED = "Not scored this round"
 
 
 def summary_file(partner: str | None) -> str:
@@ -157,6 +159,8 @@ def measure_rows(data: RoundData, partner: str | None) -> pd.DataFrame:
         sd_then = float(then.loc[m.key, "sd"]) if had and "sd" in then else np.nan
         change = score - mean_then
         test, limit = change_test(change, sd, n, sd_then, n_then)
+        if pd.isna(score):
+            test = ChangeTest.NOT_SCORED
         out.append({
             "measure": m.key, MEASURE: m.name, CASES: n, SCORE: score,
             BAND: data.profile.band_of(score), "target": m.target, "sd": sd,
@@ -199,10 +203,19 @@ def missing_sentence(n: int, total: int = 12, names: str = "Police") -> str:
 
 
 @sentence("summary-rows-left-out")
-def left_out_sentence(n: int, shown: str | None = None) -> str:
-    """A key message: rows left out because of errors (``shown``: the count as published)."""
-    return (f"{shown or n} {plural(n, 'row')} {plural(n, 'was')} left out because of errors, "
-            "so the figures rest on the remaining rows; the validation report says why.")
+def left_out_sentence(n: int, suppressed: bool = False) -> str:
+    """A key message: rows left out because of errors (``suppressed``: the count is c, and
+    the words do not give away whether it is 1)."""
+    k = 2 if suppressed else n
+    return (f"{SUPPRESSED if suppressed else n} {plural(k, 'row')} {plural(k, 'was')} left out "
+            "because of errors, so the figures rest on the remaining rows; the validation "
+            "report says why.")
+
+
+def _counted(policy: Policy, n: int, noun: str) -> str:
+    """A count and its noun as the policy shows it: "c cases" (never "c case") when the
+    count is suppressed."""
+    return f"{policy.count(n)} {plural(2 if policy.low(n) else n, noun)}"
 
 
 @sentence("summary-above-partnership")
@@ -260,8 +273,8 @@ def key_messages(data: RoundData, partner: str | None, rows: pd.DataFrame) -> li
         best, worst = shown.loc[shown[SCORE].idxmax()], shown.loc[shown[SCORE].idxmin()]
         out.append(f"Strongest measure: {_score_words(best)}." if len(shown) == 1 else
                    f"Strongest measure: {_score_words(best)}; weakest: {_score_words(worst)}.")
-    elif policy.publishing:
-        out.append("Every figure here rests on 1 to 5 cases, so none is given in publishing "
+    elif policy.publishing and rows[SCORE].notna().any():
+        out.append("Every score here rests on 1 to 5 cases, so none is given in publishing "
                    "mode.")
     last = last_round(data)
     if last is None:
@@ -271,6 +284,9 @@ def key_messages(data: RoundData, partner: str | None, rows: pd.DataFrame) -> li
         moved = policy.keep(rows, _CHANGE_BASE).dropna(subset=[CHANGE])
         if len(moved):
             out.append(_change_words(moved.loc[moved[CHANGE].abs().idxmax()], last))
+        elif rows[CHANGE].notna().any():  # every change rests on a suppressed base
+            out.append(f"Every change since {last} rests on 1 to 5 cases in one round or "
+                       "both, so none is given in publishing mode.")
         else:
             out.append(f"No measure has a figure in both {last} and this round to compare.")
     targeted = shown[shown["target"].notna()]
@@ -291,7 +307,7 @@ def key_messages(data: RoundData, partner: str | None, rows: pd.DataFrame) -> li
         out.append("Every partner in the strategy profile returned audits this round.")
     n_out = _rows_left_out(data, partner)
     if n_out:
-        out.append(left_out_sentence(n_out, policy.count(n_out)))
+        out.append(left_out_sentence(n_out, policy.low(n_out)))
     return out[:5]
 
 
@@ -331,7 +347,8 @@ def _measures_table(data: RoundData, partner: str | None, rows: pd.DataFrame) ->
     if change_col:
         t = t.rename(columns={CHANGE: change_col})
         cols += [change_col, CHANCE]
-    t = t[[*cols, _CHANGE_BASE]]
+    t["_low"] = t[CASES].between(1, 5)  # the low-number marker, outside publishing mode
+    t = t[[*cols, _CHANGE_BASE, "_low"]]
     n = CASES
     if partner is None:
         n = ROWS
@@ -343,6 +360,7 @@ def _measures_table(data: RoundData, partner: str | None, rows: pd.DataFrame) ->
         words={BAND: n, AGAINST: n, **({CHANCE: _CHANGE_BASE} if change_col else {})},
         formatted=[PARTNERSHIP_SCORE], withheld=[_CHANGE_BASE], hide=[_CHANGE_BASE],
         row_header=MEASURE, band_columns=[BAND], html_columns=[CHANCE],
+        low_flags={SCORE: "_low"},
         number_columns={n: 0, SCORE: 1, PARTNERSHIP_SCORE: 1,
                         **({change_col: 1} if change_col else {})},
         signed=[change_col] if change_col else (), cls="data summary-measures")
@@ -353,8 +371,6 @@ def _chance_cell(test: ChangeTest, limit: float) -> str:
         band = f"&plusmn;{fr.round_half_up(limit, 1):.1f}"
         cls = "chance-within" if test == ChangeTest.WITHIN else "chance-beyond"
         return f'<span class="{cls}">{escape(test)} ({band})</span>'
-    if test == ChangeTest.NO_EARLIER:
-        return '<span class="missing">No earlier figure</span>'
     return f'<span class="missing">{escape(test)}</span>'
 
 
@@ -376,8 +392,6 @@ def _measures_section(data: RoundData, partner: str | None, rows: pd.DataFrame) 
         out.append(fr.paragraph(f"Change is this round's score minus the score in {last}. "
                                 + METHOD + " The figure in brackets is that limit: the "
                                 "largest change chance alone would make.", "note"))
-    if not Policy.of(data).publishing and rows[CASES].between(1, 5).any():
-        out.append(fr.paragraph(fr.LOW_NOTE, "note"))
     return "".join(out)
 
 
@@ -390,7 +404,7 @@ def _partners_section(data: RoundData) -> str:
                                              data.profile) if p not in gone]
     cases = data.scored.groupby("partner")["case_ref"].nunique() if data.partner is None \
         else pd.Series(dtype=int)
-    items = [f"{escape(p)} ({policy.count(int(cases[p]))} {plural(int(cases[p]), 'case')})"
+    items = [f"{escape(p)} ({_counted(policy, int(cases[p]), 'case')})"
              if p in cases.index else escape(p) for p in returned]
     out = [fr.heading("Partners in this round", 2, "partners"),
            fr.paragraph(returned_sentence(len(returned))),
