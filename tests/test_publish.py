@@ -143,3 +143,32 @@ def test_published_round_pages_and_files(tmp_path, halton):
     assert "Moderation" not in wb.sheetnames and "Case view" not in wb.sheetnames
     rows = {r[0]: r[1:] for r in wb["Heatmap"].iter_rows(min_row=2, values_only=True)}
     assert rows["Cheshire Police"][0] == "c"
+
+
+@pytest.mark.parametrize("publish", [True, False])
+def test_summary_sheets_are_tables_of_numbers_with_headings_in_words(published, tmp_path,
+                                                                     halton, publish):
+    path = write_summary(tmp_path / "summary.xlsx", summary_views(published.data, publish),
+                         halton, [("Round", "P")])
+    wb = openpyxl.load_workbook(path)
+    for ws in wb.worksheets:
+        assert len(ws.tables) == 1, ws.title  # an Excel Table: filter and sort at once
+        (table,) = ws.tables.values()
+        assert table.ref.startswith("A1:"), ws.title
+        header = [c.value for c in ws[1]]
+        assert all(isinstance(h, str) and h for h in header), (ws.title, header)
+        assert not [h for h in header if "_" in h], (ws.title, header)  # no column keys
+        for row in ws.iter_rows(min_row=2, values_only=True):
+            for v in row:  # a number is a number cell; suppressed figures are the text c
+                assert not (isinstance(v, str) and re.fullmatch(r"-?[\d,]+(\.\d+)?", v)), (
+                    ws.title, row)
+    hv = {r[0]: r for r in wb["Heatmap"].iter_rows(min_row=2, values_only=True)}
+    assert hv["Health Visiting"][1] == pytest.approx(33.3)
+    measures = [c.value for c in wb["Measures"][1]]
+    assert measures[:3] == ["Partner", "Measure", "Cases scored"]
+    hv_rows = [r for r in wb["Measures"].iter_rows(min_row=2, values_only=True)
+               if r[0] == "Health Visiting"]
+    assert hv_rows[0][2] == 10  # an int, not '10'
+    police = [r for r in wb["Measures"].iter_rows(min_row=2, values_only=True)
+              if r[0] == "Cheshire Police"]
+    assert police[0][2] == ("c" if publish else 3)

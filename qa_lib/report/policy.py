@@ -44,6 +44,7 @@ LEFT_OUT = "Left out in publishing mode: this section lists individual cases."
 FEW_ROWS = 20  # a share resting on fewer rows is shown as "k of n", not a percentage
 
 Base = str | tuple[str, ...]  # a column, or columns whose sum is the base (never shown)
+Secondary = Literal["rows", "columns", "both"] | None  # where totals would reveal a c
 Hidden = pd.Series | Mapping[str, pd.Series] | None  # rows (of columns) shown as c
 
 
@@ -136,15 +137,18 @@ class Policy:
         hidden = pd.Series(False, index=figures.index)
         if not self.publishing or not len(figures):
             return hidden
-        hidden = figures[n].map(pub.is_low).astype(bool)
-        parts = figures[partner] != _PARTNERSHIP
-        for _, g in figures[parts].groupby(measure, sort=False):
-            low = g.index[hidden[g.index]]
-            if len(low) == 1:
-                rest = g[~hidden[g.index] & (g[n] > 0)]
-                if len(rest):
-                    hidden[rest[n].astype(float).idxmin()] = True
-        return hidden
+        sizes = figures[n].to_numpy(dtype=float)
+        low = (sizes >= pub.LOW_MIN) & (sizes <= pub.LOW_MAX)
+        groups: dict[object, list[int]] = {}
+        for i, (who, m) in enumerate(zip(figures[partner], figures[measure], strict=True)):
+            if who != _PARTNERSHIP:
+                groups.setdefault(m, []).append(i)
+        for rows in groups.values():
+            if sum(low[i] for i in rows) == 1:
+                rest = [(sizes[i], i) for i in rows if not low[i] and sizes[i] > 0]
+                if rest:
+                    low[min(rest)[1]] = True
+        return pd.Series(low, index=figures.index)
 
     @overload
     def lows(self, n: pd.DataFrame) -> pd.DataFrame: ...
@@ -193,7 +197,7 @@ class Policy:
                  shares: Mapping[Base, Sequence[str]] | None = None,
                  words: Mapping[str, str] | None = None, formatted: Iterable[str] = (),
                  withheld: Iterable[str] = (),
-                 secondary: Literal["rows", "columns"] | None = "rows",
+                 secondary: Secondary = "rows",
                  hidden: Hidden = None, sheet: bool = False) -> pd.DataFrame:
         """``df`` as the policy shows it.
 
@@ -278,7 +282,7 @@ class Policy:
               shares: Mapping[Base, Sequence[str]] | None = None,
               words: Mapping[str, str] | None = None, formatted: Iterable[str] = (),
               withheld: Iterable[str] = (),
-              secondary: Literal["rows", "columns"] | None = "rows", index: bool = False,
+              secondary: Secondary = "rows", index: bool = False,
               hidden: Hidden = None, **render) -> str:
         """A report table (:func:`~qa_lib.report.fragments.table`) of ``df`` after
         :meth:`suppress`; with ``index``, the index is shown as the first column (it is
@@ -335,11 +339,34 @@ def of_words(share: object, base: object, *, publishing: bool = False) -> str | 
     return pub.fmt(share) if publishing else share
 
 
-def _suppress_counts(counts: pd.DataFrame, secondary: Literal["rows", "columns"] | None
-                     ) -> pd.DataFrame:
+def _suppress_counts(counts: pd.DataFrame, secondary: Secondary) -> pd.DataFrame:
     if secondary == "columns":  # a column's total would reveal: suppress down each column
         return pub.suppress_counts(counts.T, list(counts.index)).T
+    if secondary == "both":  # rows and columns both add up to shown totals
+        low = _secondary_both(counts)
+        return counts.astype(object).where(~low, pub.SUPPRESSED).map(
+            lambda v: v if v == pub.SUPPRESSED else pub.fmt(v, 0))
     return pub.suppress_counts(counts, counts.columns, secondary=secondary == "rows")
+
+
+def _secondary_both(counts: pd.DataFrame) -> pd.DataFrame:
+    """Counts of 1 to 5, then, until nothing changes, in any row or column with exactly one
+    of them the next smallest non-zero count (first label on ties)."""
+    values = counts.to_numpy(dtype=float)
+    low = (values >= pub.LOW_MIN) & (values <= pub.LOW_MAX)
+    changed = True
+    while changed:
+        changed = False
+        for lines in (low, low.T):
+            vals = values if lines is low else values.T
+            for i in range(lines.shape[0]):
+                if lines[i].sum() == 1:
+                    rest = [(vals[i, j], j) for j in range(lines.shape[1])
+                            if not lines[i, j] and vals[i, j] > 0]
+                    if rest:
+                        lines[i, min(rest)[1]] = True  # a view: writes through to low
+                        changed = True
+    return pd.DataFrame(low, index=counts.index, columns=counts.columns)
 
 
 def _suppress_by_base(df: pd.DataFrame, out: pd.DataFrame, base: Base, cols: list[str]) -> None:

@@ -26,6 +26,7 @@ from qa_lib.report.policy import Policy
 from qa_lib.report.round_data import RoundData
 from qa_lib.report.sections.about import DQ_COUNTS
 from qa_lib.report.sections.figures import hidden_keys, themes_shown
+from qa_lib.report.sections.practice import limits
 from qa_lib.report.sections.scorecard import scorecard_sheet
 from qa_lib.scoring import aggregate as agg
 
@@ -154,7 +155,7 @@ def summary_views(data: RoundData, publish: bool = False) -> dict[str, View]:
                           index=hm.index)
     tl = agg.timeliness(s, profile)
     if len(tl):
-        tl = tl.assign(Unit=tl["unit"]).drop(columns=["unit", "limit_value"])
+        tl = tl.assign(Unit=tl["unit"], Limit=limits(tl)).drop(columns=["unit", "limit_value"])
     views.update({
         "Heatmap": (hm.astype(object).mask(hidden, pub.SUPPRESSED) if policy.publishing
                     else hm, measures, True),
@@ -174,8 +175,9 @@ def summary_views(data: RoundData, publish: bool = False) -> dict[str, View]:
     tools = data.tools.T
     tools.index.name = "Partner"
     if len(tools.columns):
-        views["Tools used"] = (policy.suppress(tools, counts=list(tools.columns), sheet=True),
-                               (), True)
+        # partners' rows add up to the partnership's, tools' columns to each one's audits
+        views["Tools used"] = (policy.suppress(tools, counts=list(tools.columns),
+                                               secondary="both", sheet=True), (), True)
     for g in profile.graded_tools:  # one sheet per graded tool: its distance travelled
         views[f"Distance travelled ({g.key})"[:31]] = (_distance(data, policy, g), (), False)
     themes = themes_shown(data, policy)
@@ -198,8 +200,10 @@ def _criteria(data: RoundData, policy: Policy) -> pd.DataFrame:
     crit = pd.concat([agg.criteria_breakdown(s, profile, p).assign(Partner=p) for p in partners]
                      + [agg.criteria_breakdown(s, profile).assign(Partner=agg.PARTNERSHIP)],
                      ignore_index=True).drop(columns=["measure"])
+    # the partners' rows add up to the partnership's: one partner alone c takes the next
+    hidden = policy.hidden_figures(crit, n="Rows", partner="Partner", measure="Criterion")
     return policy.suppress(crit, shares={"Rows": [c for c in crit.columns if c.startswith("% ")]},
-                           sheet=True)
+                           hidden=hidden, sheet=True)
 
 
 def _data_quality(data: RoundData, policy: Policy) -> pd.DataFrame:
@@ -219,11 +223,17 @@ def _distance(data: RoundData, policy: Policy, tool: GradedTool) -> pd.DataFrame
                      ignore_index=True)
     dist = dist[["Partner", *[c for c in dist.columns if c != "Partner"]]]
     dist.insert(1, "Tool", tool.name)
-    improved = pd.Series([policy.hides(k, n) for k, n in zip(
+    # partners' cases add up to the partnership's, in each area: one alone c takes the next
+    both = policy.hidden_figures(dist, n="Cases with both grades", partner="Partner",
+                                 measure="Area")
+    better = policy.hidden_figures(dist, n="Cases improved", partner="Partner", measure="Area")
+    improved = both | better | pd.Series([policy.hides(k, n) for k, n in zip(
         dist["Cases improved"], dist["Cases with both grades"], strict=True)], index=dist.index)
-    return policy.suppress(dist, counts=["Cases improved"], secondary=None, bases={
-        "Cases with both grades": ["Mean first grade", "Mean latest grade", "Mean change"]},
-        hidden={"Cases improved": improved}, sheet=True)
+    grades = ["Mean first grade", "Mean latest grade", "Mean change"]
+    return policy.suppress(dist, counts=["Cases improved"], secondary=None,
+                           bases={"Cases with both grades": grades},
+                           hidden={"Cases with both grades": both, **{g: both for g in grades},
+                                   "Cases improved": improved}, sheet=True)
 
 
 def _trend(data: RoundData) -> pd.DataFrame:

@@ -70,6 +70,8 @@ def method_section(data: RoundData, partner: str | None = None) -> str:
     if len(files):
         files = files[["file", "status", "rows", "sha256"]].rename(columns={
             "file": "File", "status": "Status", "rows": "Rows read", "sha256": "SHA-256"})
+    if len(files):  # a file's rows are a partner's cases: counted as the tables count
+        files = Policy.of(data).suppress(files, counts=["Rows read"], secondary="columns")
     crit = criteria_table(p)
     return (fr.bullet_list(items)
             + fr.definition_list([

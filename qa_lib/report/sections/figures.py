@@ -190,11 +190,13 @@ def themes_shown(data: RoundData, policy: Policy) -> pd.DataFrame:
     publishing mode such themes are left out; outside it they are marked."""
     th = agg.themes(data.scored, data.profile)
     s = data.scored
+    keys = list(dict.fromkeys(th["Criterion"]))
+    answered = (s[[state_col(k) for k in keys]] == AnswerState.ANSWERED).groupby(
+        s["partner"]).sum() if keys else pd.DataFrame()
     low = []
-    for _, r in th.iterrows():
-        answered = s[s[state_col(r["Criterion"])] == AnswerState.ANSWERED]
-        sizes = answered.groupby("partner").size()
-        who = [p.strip() for p in str(r["Partners"]).split(",") if p.strip()]
+    for crit, partners in zip(th["Criterion"], th["Partners"], strict=True):
+        sizes = answered[state_col(crit)]
+        who = [p.strip() for p in str(partners).split(",") if p.strip()]
         low.append(any(pub.is_low(sizes.get(p, 0)) for p in who))
     th = th.assign(**{"Low number": pd.Series(low, index=th.index, dtype=bool)})
     return th[~th["Low number"]] if policy.publishing else th

@@ -50,8 +50,18 @@ def with_units(tl: pd.DataFrame) -> pd.DataFrame:
     """The timeliness table as shown: the median time taken with its unit, the unit's
     helper columns dropped."""
     return tl.assign(**{"Median taken": [taken_words(v, u) for v, u in
-                                         zip(tl["Median taken"], tl["unit"], strict=True)]}
-                     ).drop(columns=["unit", "limit_value"])
+                                         zip(tl["Median taken"], tl["unit"], strict=True)],
+                        "Limit": limits(tl)}).drop(columns=["unit", "limit_value"])
+
+
+def limits(tl: pd.DataFrame) -> list[str]:
+    """Each timescale's limit in words: "1 working day", "3 calendar months"."""
+    out = []
+    for text, v in zip(tl["Limit"], tl["limit_value"], strict=True):
+        unit = str(text).split(" ", 1)[1] if " " in str(text) else ""
+        out.append(wording.count(v, unit.removesuffix("s")) if unit and pd.notna(v)
+                   else str(text))
+    return out
 
 
 def tools_section(data: RoundData, partner: str | None) -> str:
