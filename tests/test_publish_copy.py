@@ -47,7 +47,9 @@ def test_the_copy_holds_only_pages_and_summary_and_links_resolve(round_folder):
     assert copy == round_folder.parent / "2026-Q3.published"
     names = sorted(p.name for p in copy.rglob("*"))
     assert names == ["index.html", "partner-cheshire-police.html",
-                     "partner-health-visiting.html", "partnership.html", "summary.xlsx"]
+                     "partner-health-visiting.html", "partnership.html",
+                     "summary-cheshire-police.html", "summary-health-visiting.html",
+                     "summary-partnership.html", "summary.xlsx"]
     for page in copy.glob("*.html"):
         for href in re.findall(r'href="([^"#:]+)"', page.read_text(encoding="utf-8")):
             assert (copy / href).is_file(), f"{page.name} links to {href}, not in the copy"
@@ -106,4 +108,6 @@ def test_run_with_publish_writes_the_round_and_its_copy(tmp_path, halton):
     assert res.published == tmp_path / "out" / "P.published"
     pub = page_text((res.published / "partner-cheshire-police.html").read_text(encoding="utf-8"))
     assert "Cases scored c" in pub
-    assert sorted(p.suffix for p in res.published.iterdir()) == [".html"] * 4 + [".xlsx"]
+    assert sorted(p.suffix for p in res.published.iterdir()) == [".html"] * 7 + [".xlsx"]
+    short = page_text((res.published / "summary-cheshire-police.html").read_text(encoding="utf-8"))
+    assert "HAL-0001" not in short

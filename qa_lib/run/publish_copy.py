@@ -29,6 +29,7 @@ from qa_lib.report import publish as pub
 from qa_lib.report import sections as report
 from qa_lib.report import wording
 from qa_lib.report.round_data import DATA_DIR, RoundData, load_round
+from qa_lib.report.summary_page import summary_file, write_summary_pages
 from qa_lib.report.summary_workbook import summary_views, write_summary
 from qa_lib.run import folder as rfolder
 from qa_lib.run import history
@@ -81,10 +82,11 @@ def publish_round(round_folder: Path | str, out: Path | str | None = None, *,
                          "Choose another --out.") from None
     try:
         pages = _write_pages(tmp, src, data)
+        summaries = set(write_summary_pages(tmp, data))
         write_summary(tmp / "summary.xlsx", summary_views(data, True), profile,
                       [("Round", round_id), ("Profile", f"{profile.name} {profile.version}"),
                        ("Strategy", profile.model.strategy), ("Published from", src.name)])
-        (tmp / "index.html").write_text(_index_page(data, pages), encoding="utf-8")
+        (tmp / "index.html").write_text(_index_page(data, pages, summaries), encoding="utf-8")
         stray = [p.name for p in tmp.rglob("*") if p.is_file() and p.suffix not in SHAREABLE]
         if stray:  # never expected: a guard on what a shareable folder may hold
             raise RoundError(f"Not published: unexpected files {stray}.")
@@ -99,7 +101,8 @@ def publish_round(round_folder: Path | str, out: Path | str | None = None, *,
             shutil.rmtree(tmp, ignore_errors=True)
     if root.resolve() == src.parent.resolve():  # the reports root lists it beside the round
         history.write_root_index(root)
-    progress(f"Published copy: {final} ({wording.count(len(pages), 'report page')} and "
+    progress(f"Published copy: {final} ({wording.count(len(pages), 'report')}, "
+             f"{wording.count(len(summaries), 'two-page summary', 'two-page summaries')} and "
              "summary.xlsx)")
     return final
 
@@ -128,11 +131,18 @@ def _write_pages(tmp: Path, src: Path, data: RoundData) -> list[tuple[str, str]]
     return written
 
 
-def _index_page(data: RoundData, pages: list[tuple[str, str]]) -> str:
+def _index_page(data: RoundData, pages: list[tuple[str, str]], summaries: set[str]) -> str:
     profile, round_id = data.profile, data.round_id
-    links = "".join(f'<li><a href="{escape(href, quote=True)}">{escape(label)}</a>'
-                    f"{'' if href == 'partnership.html' else ' (partner report)'}</li>"
-                    for label, href in pages)
+
+    def link(label: str, href: str) -> str:
+        who = None if href == "partnership.html" else label
+        short = summary_file(who)
+        return (f'<li><a href="{escape(href, quote=True)}">{escape(label)}</a>'
+                f"{'' if who is None else ' (partner report)'}"
+                + (f' and its <a href="{escape(short, quote=True)}">two-page summary</a>'
+                   if short in summaries else "") + "</li>")
+
+    links = "".join(link(label, href) for label, href in pages)
     body = [fr.callout(fr.paragraph(pub.NOTE), "info", "Published figures."),
             fr.heading("Reports", 2), f"<ul>{links}</ul>",
             fr.heading("Tables", 2),
