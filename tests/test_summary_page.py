@@ -20,6 +20,7 @@ import yaml
 
 from browser import axe_violations, open_offline
 from conftest import HALTON_V1, base_row, build_round_data, page_text, write_return
+from qa_lib.common.vocabulary import RoundStatus
 from qa_lib.ingest.actions import read_actions
 from qa_lib.profile.schema import ProfileError, load_profile
 from qa_lib.report import summary_page as sp
@@ -257,7 +258,8 @@ def test_write_pages_and_index_links(rounds):
     assert names == ["summary-partnership.html", "summary-children-s-social-care.html",
                      "summary-health-visiting.html", "summary-cheshire-police.html"]
     assert all((folder / n).is_file() for n in names)
-    result = RoundResult("complete", folder, None, reports=["partnership.html", *names])  # type: ignore[arg-type]
+    result = RoundResult(RoundStatus.COMPLETE, folder, None,  # type: ignore[arg-type]
+                         reports=["partnership.html", *names])
     index = _index_page(data, data.round_id, data.profile,
                         [(POLICE, "partner-cheshire-police.html")], result)
     assert 'href="summary-partnership.html"' in index
