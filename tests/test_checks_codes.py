@@ -727,6 +727,33 @@ def test_v09_same_case_twice_for_a_partner(tmp_path):
         (r, "Case HAL-0001 appears more than once for Cheshire Police (rows 2, 3).") for r in (2, 3)]
 
 
+@covers("V11")
+def test_v11_a_case_described_differently(tmp_path):
+    found = problems(tmp_path, "police.csv", csv_bytes([
+        row(referral_date="02/03/2026"),
+        row(partner="Schools", age_band="1-4", referral_date="2/3/2026"),
+        row(partner="Housing", age_band="1-4", referral_date="09/03/2026")]))
+    p = one(found, "V11")
+    assert (p.row, p.column, p.value, p.partner) == (2, "case_ref", "HAL-0001", "Cheshire Police")
+    assert p.message == (
+        "Case HAL-0001 is described differently by its partners: age_band '5-10' (Cheshire "
+        "Police in police.csv row 2), '1-4' (Schools in police.csv row 3, Housing in "
+        "police.csv row 4); referral_date 02/03/2026 (Cheshire Police in police.csv row 2, "
+        "Schools in police.csv row 3), 09/03/2026 (Housing in police.csv row 4).")
+
+
+@covers("V12")
+def test_v12_the_voice_of_an_unborn_child(tmp_path):
+    found = problems(tmp_path, "police.csv", csv_bytes([
+        row(age_band="Unborn", child_voice_excerpt="I want the baby to be safe."),
+        row(case_ref="HAL-0002", age_band="Unborn"),
+        row(case_ref="HAL-0003", child_voice_excerpt="My room is cold.")]))
+    p = one(found, "V12")
+    assert (p.row, p.column, p.value) == (2, "child_voice_excerpt", "I want the baby to be safe.")
+    assert p.message.startswith("The child's age band is 'Unborn', but words are recorded as "
+                                "the child's voice")
+
+
 def test_a_valid_row_has_no_problem(tmp_path):
     """The rows above differ from this one in one value each, so each code comes from it."""
     assert problems(tmp_path, "police.csv", csv_bytes([row()])) == []
@@ -944,7 +971,7 @@ def test_every_code_has_a_unit_test():
 
 
 def test_the_registry_holds_every_reading_and_validation_code():
-    assert len(REGISTRY) == 78
+    assert len(REGISTRY) == 80
     assert {c.code for c in CHECKS} == {c for c in REGISTRY if c.startswith("V")}
     assert all(REGISTRY[c.code] is c.definition for c in CHECKS)
     assert {d.severity for d in REGISTRY.values()} == {Severity.ERROR, Severity.NOTE}

@@ -25,9 +25,16 @@ from qa_lib.common.personal_data import identifier_kind, identifier_kinds, redac
 from qa_lib.common.problems import Problem, ProblemCode, define, markdown_table, registered
 from qa_lib.common.vocabulary import Severity
 from qa_lib.ingest.returns import Ingested
-from qa_lib.profile.schema import FREE_TEXT, Profile
+from qa_lib.profile.schema import AGE_BANDS, FREE_TEXT, Profile
 
 PERSONAL_COLUMNS = ("case_ref", "auditor_role", *FREE_TEXT)
+UNBORN = AGE_BANDS[0]  # the age band of a child not yet born ("Unborn", in every profile)
+# What describes the child and the multi-agency process rather than one partner's work, so
+# every partner auditing the case should record it alike (docs/assumptions.md says why these
+# and not the assessment dates or neglect types): checked by V11.
+CASE_FACTS = ("age_band", "plan_type", "referral_date", "referral_decision_date",
+              "strategy_discussion_date", "icpc_date", "first_review_date", "plan_start_date",
+              "plan_end_date")
 
 
 @dataclass
@@ -265,6 +272,111 @@ def case_ref_leading_zeros(t: pd.DataFrame, ctx: Context) -> Iterator[Failure]:
 
     yield Failure(mask, "case_ref", pd.Series({i: message(i) for i in t.index[mask]},
                                               dtype=object))
+
+
+def _said(value: object) -> str:
+    """A value as a message quotes it: a date as DD/MM/YYYY, anything else in quotes."""
+    if isinstance(value, (pd.Timestamp, dt.date)):
+        return f"{pd.Timestamp(value):%d/%m/%Y}"
+    return f"'{value}'"
+
+
+def _facts(t: pd.DataFrame) -> pd.DataFrame:
+    """The case facts present in ``t``, compared as V11 compares them: text stripped, dates
+    by the day; blanks are missing, never a different value."""
+    out = {}
+    for key in (k for k in CASE_FACTS if k in t):
+        col = t[key]
+        if key.endswith("_date"):
+            out[key] = pd.to_datetime(col, errors="coerce").dt.normalize()
+        else:
+            text = col.astype("string").str.strip()
+            out[key] = text.mask(text == "")
+    return pd.DataFrame(out, index=t.index)
+
+
+def differing_facts(t: pd.DataFrame) -> dict[str, list[str]]:
+    """Each case (of two or more rows) whose rows record a case fact differently: the case
+    reference and the facts that differ, in :data:`CASE_FACTS` order. A reference that looks
+    like personal data is left out (V03 refuses it)."""
+    facts = _facts(t)
+    ref = t["case_ref"].astype("string")
+    keep = ref.notna() & cast(pd.Series, identifier_kinds(t["case_ref"])).isna()
+    if not keep.any() or facts.empty:
+        return {}
+    n = facts[keep].groupby(ref[keep]).nunique()
+    differ = n[(n > 1).any(axis=1)]
+    return {str(case): [k for k in differ.columns if row[k] > 1]
+            for case, row in differ.iterrows()}
+
+
+_DIFFERENT = " is described differently by its partners: "
+
+
+def differences_message(case: str, parts: list[tuple[str, str]]) -> str:
+    """V11's message: the case, then each differing fact's key and what the partners gave
+    ("'1-4' (Schools in schools.xlsx row 3), '5-10' (...)"), facts separated by "; "."""
+    return f"Case {case}{_DIFFERENT}" + "; ".join(f"{k} {said}" for k, said in parts) + "."
+
+
+def differences_of(message: str) -> list[tuple[str, str]]:
+    """The facts and what the partners gave, read back from a V11 message."""
+    body = message.partition(_DIFFERENT)[2].removesuffix(".")
+    return [(k, said) for k, _, said in (part.partition(" ") for part in body.split("; ")) if said]
+
+
+@check("V11", "A case described differently by its partners: another age band, plan type or "
+       "date of the case (referral, strategy discussion, conferences, plan).",
+       "Ask the partners which is right and correct the returns that differ (a blank is not "
+       "a difference); the round is scored as the returns stand.",
+       ["case_ref", *CASE_FACTS], severity=Severity.NOTE)
+def described_differently(t: pd.DataFrame, ctx: Context) -> Iterator[Failure]:
+    """One note per case whose partners record its age band, plan type or a date of the case
+    differently, on the case's first row, naming each value with its partners' rows."""
+    differing = differing_facts(t)
+    if not differing:
+        return
+    facts = _facts(t)
+    mask = pd.Series(False, index=t.index)
+    messages: dict[object, str] = {}
+    for case, keys in differing.items():
+        rows = t[t["case_ref"] == case].sort_values(["_file", "_row"])
+        parts = []
+        for key in keys:
+            said: dict[str, list[str]] = {}
+            for i in rows.index:
+                v = facts.at[i, key]
+                if pd.isna(v):
+                    continue
+                who = t.at[i, "partner"] if isinstance(t.at[i, "partner"], str) else "no partner"
+                where = f"{who} in {t.at[i, '_file']} row {int(t.at[i, '_row'])}"
+                said.setdefault(_said(v), []).append(where)
+            parts.append((key, ", ".join(f"{v} ({', '.join(w)})" for v, w in said.items())))
+        first = rows.index[0]
+        mask[first] = True
+        messages[first] = differences_message(case, parts)
+    yield Failure(mask, "case_ref", pd.Series(messages, dtype=object).reindex(t.index))
+
+
+@check("V12", "The child's voice is recorded for an unborn child.",
+       "Check whose words these are: correct the age band if the child has been born, or move "
+       "a parent's words to another column.", ["age_band", "child_voice_excerpt"],
+       severity=Severity.NOTE)
+def unborn_voice(t: pd.DataFrame, ctx: Context) -> Iterator[Failure]:
+    """No child's voice for an unborn child: probably a parent's words, or a mistake; the
+    child's voice section leaves it out."""
+    if "child_voice_excerpt" not in t or "age_band" not in t:
+        return
+    text = t["child_voice_excerpt"].astype("string").str.strip()
+    yield Failure((t["age_band"] == UNBORN) & text.notna() & (text != ""), "child_voice_excerpt",
+                  f"The child's age band is '{UNBORN}', but words are recorded as the child's "
+                  "voice: they may be a parent's, or the age band may be out of date. They are "
+                  "left out of the child's voice section.")
+
+
+def code_of(fn: CheckFn) -> str:
+    """The problem code of the check ``fn`` (so no other module types it)."""
+    return next(c.code for c in CHECKS if c.fn is fn)
 
 
 # --------------------------------------------------------------------------- runner

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
+from qa_lib.checks import rules
 from qa_lib.report import fragments as fr
 from qa_lib.report import wording
 from qa_lib.report.round_data import RoundData
@@ -113,13 +114,32 @@ def narrative_section(data: RoundData, partner: str | None) -> str:
     return "".join(out)
 
 
+@wording.sentence("unborn-voice")
+def unborn_voice(n: int) -> str:
+    """Why excerpts recorded for an unborn child are not quoted."""
+    return (f"{wording.count(n, 'excerpt')} recorded for an unborn child {wording.plural(n, 'is')} "
+            "left out: an unborn child cannot speak, so the words are probably a parent's, or "
+            "the age band is out of date (the validation report notes each one).")
+
+
+@wording.sentence("more-voices")
+def more_voices(n: int) -> str:
+    """The excerpts not shown on the page."""
+    return f"{wording.count(n, 'more excerpt')} {wording.plural(n, 'is', 'are')} in summary.xlsx."
+
+
 def child_voice_section(data: RoundData, partner: str | None) -> str:
-    """Short redacted quotes of what children said, so their experience is heard."""
+    """Short redacted quotes of what children said, so their experience is heard; never for an
+    unborn child (the words cannot be the child's: validation notes them)."""
     nar = agg.narrative(data.scored, "child_voice_excerpt", partner)
+    unborn = nar["Age band"] == rules.UNBORN
+    nar = nar[~unborn]
     out = [fr.paragraph(
         "What children told the professionals working with them, as recorded by the auditor "
         "(after the personal-data scan). The strategies ask that the child's lived experience "
         "is heard, not only scored.")]
+    if unborn.any():
+        out.append(fr.paragraph(unborn_voice(int(unborn.sum()))))
     if nar.empty:
         out.append(fr.paragraph("No excerpt of the child's voice was recorded in this round."))
         return "".join(out)
@@ -130,5 +150,5 @@ def child_voice_section(data: RoundData, partner: str | None) -> str:
         out.append(f'<blockquote class="voice"><p>{escape(r["Text"])}</p>'
                    f"<footer>{escape(who)}</footer></blockquote>")
     if len(nar) > VOICE_SHOWN:
-        out.append(fr.paragraph(f"{len(nar) - VOICE_SHOWN} more excerpts are in summary.xlsx."))
+        out.append(fr.paragraph(more_voices(len(nar) - VOICE_SHOWN)))
     return "".join(out)

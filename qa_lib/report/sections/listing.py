@@ -17,7 +17,7 @@ from functools import partial
 from qa_lib.report import fragments as fr
 from qa_lib.report.policy import Policy
 from qa_lib.report.round_data import RoundData
-from qa_lib.report.sections import about, actions, cases, figures, practice, scorecard
+from qa_lib.report.sections import about, actions, cases, consistency, figures, practice, scorecard
 
 Render = Callable[[RoundData, str | None], str | None]
 
@@ -100,6 +100,8 @@ SECTIONS: tuple[Section, ...] = (
             case_level=True),
     Section("narrative", "What the auditors said", cases.narrative_section, Scope.PARTNER,
             case_level=True),
+    Section("described-differently", "Cases described differently",
+            consistency.consistency_section, Scope.PARTNERSHIP, case_level=True),
     Section("data-quality", "Data quality", about.data_quality_section),
     Section("method", "Method", about.method_section),
 )
