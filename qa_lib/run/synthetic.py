@@ -4,8 +4,9 @@ Fake data only: case references are ``<PFX>-0001`` style, free text is drawn
 from stock practice phrases, and no name, address or date of birth appears.
 Partners differ in quality (one clearly strong, one clearly weak), answers
 include Partly, N/A and blanks, timescales include late, overdue and still in
-time, date windows cross weekends and bank holidays, and a few auditors grade
-their cases far from the score so that moderation flags appear.
+time, date windows cross weekends and bank holidays, a few auditors grade
+their cases far from the score so that moderation flags appear, and one partner
+records a few children's age band differently from the others (note V11).
 """
 
 from __future__ import annotations
@@ -228,6 +229,13 @@ def _demo_row(rng: np.random.Generator, profile: Profile, partner: str, quality:
     return row
 
 
+def _another_band(band: str) -> str:
+    """The next older age band (the one before it for the oldest), as one partner of a few demo
+    cases records it, so the round has cases described differently by partners (note V11)."""
+    i = AGE_BANDS.index(band)
+    return AGE_BANDS[i + 1] if i + 1 < len(AGE_BANDS) else AGE_BANDS[i - 1]
+
+
 def make_demo_returns(profile: Profile, folder: Path | str, *, seed: int = 2026,
                       cases: int = 45, audit_start: dt.date = dt.date(2026, 9, 7),
                       audit_end: dt.date = dt.date(2026, 10, 23),
@@ -265,6 +273,8 @@ def make_demo_returns(profile: Profile, folder: Path | str, *, seed: int = 2026,
                 continue  # this partner did not audit this case
             r += 1
             row = _demo_row(rng, profile, p, q, blank_rate, ref, audit, f)
+            if n % 16 == 9 and p == partners[len(partners) // 2]:
+                row["age_band"] = _another_band(row["age_band"])  # a case described differently
             for key, value in row.items():
                 if key in header and value is not None:
                     ws.cell(row=r, column=header[key], value=value)

@@ -40,7 +40,8 @@ def described_differently_sentence(n: int) -> str:
                 "band, plan type and dates of the case in each return (a blank is not a "
                 "difference).")
     return (f"{wording.count(n, 'case')} {wording.plural(n, 'is', 'are')} described differently "
-            "by the partners who audited it: another age band, plan type, or date of the case "
+            f"by the partners who audited {wording.plural(n, 'it', 'them')}: another age band, "
+            "plan type, or date of the case "
             "(referral, referral decision, strategy discussion, conferences, plan start or "
             "end). The round is scored as the returns stand; the audit lead should ask the "
             "partners which is right.")
