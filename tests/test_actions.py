@@ -448,3 +448,19 @@ def test_the_demo_carries_statuses_into_its_third_round(tmp_path):
     t = _text(section_html(data, "actions", None))
     assert "3 actions for the partnership in the actions workbook: 1 done, 2 overdue" in t
     assert "One more action is done" in t
+
+
+def test_text_as_typed_in_the_next_workbook(tmp_path, halton):
+    """Auditors' text holding a control character or looking like a formula is written as
+    text into actions-next.xlsx (never a live formula, never a workbook openpyxl refuses)."""
+    write_return(tmp_path / "in", halton, [
+        base_row("HAL-0001", TU1="Yes", recommended_actions="+1 more visit needed",
+                 **TOOL),
+        base_row("HAL-0002", TU1="Yes", recommended_actions="Review_x000B_the plan", **TOOL)])
+    data = build_round_data(halton, tmp_path / "in", tmp_path / "out", "2026-Q1")
+    ws = openpyxl.load_workbook(tmp_path / "out" / "2026-Q1" / NEXT_NAME)["Suggested"]
+    cells = {ws.cell(r, 2).value: ws.cell(r, 2) for r in range(2, ws.max_row + 1)}
+    assert set(cells) == {"+1 more visit needed", "Review[U+000B]the plan"}
+    assert all(c.data_type == "s" for c in cells.values())
+    assert cells["+1 more visit needed"].quotePrefix  # stays text when edited in Excel
+    assert data.meta["actions"] is None

@@ -35,6 +35,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from qa_lib.profile.schema import Measure, Profile
+from qa_lib.report.excel_cells import put  # text as typed: never a formula, controls shown
 
 SHEET = "Actions"
 COMMENTARY_SHEET = "Commentary"
@@ -245,9 +246,7 @@ def _actions_sheet(wb: Workbook, profile: Profile, refs: dict[str, str],
         shown = (a.action, a.partner, labels.get(a.measure, a.measure or None), a.owner, due,
                  ActionStatus.OPEN.value, a.round_agreed, a.notes)
         for j, v in enumerate(shown, start=1):
-            cell = ws.cell(row=r, column=j, value=None if v is None or v is pd.NA
-                           or (isinstance(v, float) and pd.isna(v)) or v == "" else v)
-            cell.fill = CARRIED_FILL
+            put(ws, r, j, v).fill = CARRIED_FILL
     last = len(carried) + BLANK_ROWS + 1
     names = [h for h, _ in COLUMNS]
     for r in range(2, last + 1):
@@ -292,8 +291,8 @@ def _suggested_sheet(wb: Workbook, suggested: pd.DataFrame, round_id: str) -> No
     _header(ws, SUGGESTED_COLUMNS)
     for r, s in enumerate(suggested.itertuples(index=False), start=2):
         for j, v in enumerate(s, start=1):
-            cell = ws.cell(row=r, column=j, value=int(v) if j == 3 else v)
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            put(ws, r, j, int(v) if j == 3 else v).alignment = Alignment(wrap_text=True,
+                                                                        vertical="top")
     if len(suggested):
         _table(ws, "Suggested", len(SUGGESTED_COLUMNS), len(suggested) + 1)
     else:
