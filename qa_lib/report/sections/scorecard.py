@@ -16,7 +16,8 @@ import pandas as pd
 from qa_lib.profile.schema import Indicator, Source
 from qa_lib.report import fragments as fr
 from qa_lib.report import publish as pub
-from qa_lib.report.policy import Policy
+from qa_lib.report import wording
+from qa_lib.report.policy import FEW_ROWS, Policy
 from qa_lib.report.round_data import RoundData
 from qa_lib.scoring.indicators import How, Status, scorecard_rows, unit_words
 
@@ -47,13 +48,21 @@ def _count(v: object) -> str:
 
 def suppressed(ind: Indicator, policy: Policy, numerator: object, denominator: object,
                value: object) -> bool:
-    """True when the policy shows this figure as c: a count of 1 to 5, or a share or rate
-    resting on a numerator or denominator of 1 to 5."""
+    """True when the policy shows this figure as c: a count of 1 to 5, a share resting on a
+    numerator, denominator or rest (denominator minus numerator) of 1 to 5 (the one rule,
+    :meth:`Policy.hides`), or a rate on a numerator or denominator of 1 to 5."""
     if ind.unit == "count":
         return policy.low(value)
-    if ind.unit in ("percent", "rate"):
+    if ind.unit == "percent":
+        return policy.hides(None if _missing(numerator) else numerator,
+                            None if _missing(denominator) else denominator)
+    if ind.unit == "rate":
         return policy.low(numerator) or policy.low(denominator)
     return False
+
+
+def _missing(v: object) -> bool:
+    return v is None or bool(pd.isna(v))  # type: ignore[call-overload]
 
 
 def _marked(ind: Indicator, policy: Policy, denominator: object, value: object) -> bool:
@@ -63,8 +72,30 @@ def _marked(ind: Indicator, policy: Policy, denominator: object, value: object) 
             and pub.is_low(denominator) and not pd.isna(value))  # type: ignore[call-overload]
 
 
-def scorecard_table(data: RoundData, policy: Policy) -> tuple[pd.DataFrame, list[str]]:
-    """The scorecard as shown (text cells), one row per indicator, and the notes under it."""
+def _shown(ind: Indicator, value: object, numerator: object, denominator: object,
+           sheet: bool) -> object:
+    """A figure as shown: for a sheet the number (one decimal place); on a page its words,
+    a share of fewer than FEW_ROWS as "k of n" (honest small numbers)."""
+    if sheet:
+        return None if _missing(value) else fr.round_half_up(float(value), 1)  # type: ignore[arg-type]
+    if (ind.unit == "percent" and not _missing(value) and not _missing(denominator)
+            and not _missing(numerator) and 0 < float(denominator) < FEW_ROWS):  # type: ignore[arg-type]
+        return f"{int(round(float(numerator)))} of {int(round(float(denominator)))}"  # type: ignore[arg-type]
+    return _fmt(ind, value)
+
+
+@wording.sentence("records-differ")
+def records_differ(n: int, name: str = "Children on a plan") -> str:
+    """The scorecard's note on cases counted the less favourable way."""
+    return (f"{name}: {wording.count(n, 'case')} where partners' records differ "
+            f"{wording.plural(n, 'was')} counted the less favourable way.")
+
+
+def scorecard_table(data: RoundData, policy: Policy, sheet: bool = False
+                    ) -> tuple[pd.DataFrame, list[str]]:
+    """The scorecard as shown, one row per indicator, and the notes under it: text cells
+    for the page, or (``sheet``) numbers with a Unit column for summary.xlsx (c where
+    suppressed, in both)."""
     profile = data.profile
     rows, earlier = scorecard_rows(profile, data.indicators, data.indicator_history,
                                    data.round_id, ROUNDS_SHOWN)
@@ -75,41 +106,48 @@ def scorecard_table(data: RoundData, policy: Policy) -> tuple[pd.DataFrame, list
     for r in rows.to_dict("records"):
         ind = by_key[r["key"]]
         hidden = suppressed(ind, policy, r["numerator"], r["denominator"], r["value"])
-        row = {"Indicator": ind.name,
-               "Good when": "higher" if ind.direction == "higher" else "lower",
-               "Baseline": _fmt(ind, ind.baseline) if ind.baseline is not None else "",
-               "Target": _fmt(ind, ind.target) if ind.target is not None else ""}
+        row: dict[str, object] = {"Indicator": ind.name}
+        if sheet:
+            row["Unit"] = unit_words(ind)
+        row["Good when"] = "higher" if ind.direction == "higher" else "lower"
+        for name, v in (("Baseline", ind.baseline), ("Target", ind.target)):
+            row[name] = (None if sheet else "") if v is None else (
+                _shown(ind, v, None, None, sheet))
         for e in earlier:
             low = suppressed(ind, policy, r[f"numerator {e}"], r[f"denominator {e}"],
                              r[f"value {e}"])
-            row[e] = pub.SUPPRESSED if low else _fmt(ind, r[f"value {e}"])
-            if _marked(ind, policy, r[f"denominator {e}"], r[f"value {e}"]):
-                row[e] += f" {fr.LOW_MARK}"
+            row[e] = pub.SUPPRESSED if low else _shown(
+                ind, r[f"value {e}"], r[f"numerator {e}"], r[f"denominator {e}"], sheet)
+            if not sheet and _marked(ind, policy, r[f"denominator {e}"], r[f"value {e}"]):
+                row[e] = f"{row[e]} {fr.LOW_MARK}"
                 marked = True
         last_hidden = any(
             suppressed(ind, policy, r[f"numerator {e}"], r[f"denominator {e}"], r[f"value {e}"])
             for e in earlier[-1:])
-        row[this] = pub.SUPPRESSED if hidden else _fmt(ind, r["value"])
-        if _marked(ind, policy, r["denominator"], r["value"]):
-            row[this] += f" {fr.LOW_MARK}"
+        row[this] = pub.SUPPRESSED if hidden else _shown(
+            ind, r["value"], r["numerator"], r["denominator"], sheet)
+        if not sheet and _marked(ind, policy, r["denominator"], r["value"]):
+            row[this] = f"{row[this]} {fr.LOW_MARK}"
             marked = True
+        count = (lambda v: None if _missing(v) else int(round(float(v)))) if sheet else _count
         row["Counted"] = (pub.SUPPRESSED if hidden or policy.low(r["numerator"])
-                          else _count(r["numerator"]))
+                          else count(r["numerator"]))
         row["Out of"] = (pub.SUPPRESSED if policy.low(r["denominator"])
-                         else _count(r["denominator"]))
+                         else count(r["denominator"]))
         row["Status"] = pub.SUPPRESSED if hidden and r["status"] in (
             Status.MET, Status.NOT_MET) else r["status"]
         change = r["change"]
         row["Change since last round"] = (
             pub.SUPPRESSED if (hidden or last_hidden) and change is not None
-            else "" if change is None else _fmt(ind, change, signed=True))
+            else (None if sheet else "") if change is None
+            else fr.round_half_up(float(change), 1) if sheet
+            else _fmt(ind, change, signed=True))
         row["Figure from"] = r["how"]
         out.append(row)
         apart = r.get("cases_apart")
         if r["how"] == How.COMPUTED and apart is not None and not pd.isna(apart) and apart:
             if policy.shows_cases:
-                notes.append(f"{ind.name}: {int(apart)} case(s) where partners' records differ "
-                             "were counted the less favourable way.")
+                notes.append(records_differ(int(apart), ind.name))
     if marked:
         notes.insert(0, fr.LOW_NOTE)
     return pd.DataFrame(out), notes
@@ -153,6 +191,6 @@ def scorecard_sheet(data: RoundData, policy: Policy) -> pd.DataFrame:
     """The scorecard for summary.xlsx: the report's table with each indicator's key."""
     if not data.profile.model.indicators or not len(data.indicators):
         return pd.DataFrame()
-    table, _ = scorecard_table(data, policy)
+    table, _ = scorecard_table(data, policy, sheet=True)
     table.insert(0, "Key", [i.key for i in data.profile.model.indicators])
     return table
