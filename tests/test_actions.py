@@ -464,3 +464,28 @@ def test_text_as_typed_in_the_next_workbook(tmp_path, halton):
     assert all(c.data_type == "s" for c in cells.values())
     assert cells["+1 more visit needed"].quotePrefix  # stays text when edited in Excel
     assert data.meta["actions"] is None
+
+
+@pytest.mark.e2e
+def test_two_real_rounds_show_the_actions_and_carry_them(tmp_path, halton):
+    """Two rounds through the report notebooks: the second, run with --actions, shows each
+    action's status on its pages, and its actions-next.xlsx carries the open ones."""
+    from qa_lib.run.round import run_round
+
+    inputs, out = _returns(tmp_path, halton), tmp_path / "reports"
+    r1 = run_round(halton, "2026-Q1", inputs["q1"], out, today=Q1_TODAY, progress=lambda s: None)
+    assert "No actions workbook was given" in _text(
+        (r1.folder / "partnership.html").read_text(encoding="utf-8"))
+    wb = _fill(tmp_path / "after-q1.xlsx", AGREED, halton, r1.folder)
+    r2 = run_round(halton, "2026-Q2", inputs["q2"], out, today=Q2_TODAY, actions=wb,
+                   progress=lambda s: None)
+    assert r2.status == "complete", (r2.status, r2.failed)
+    for page in ("partnership.html", "partner-cheshire-police.html"):
+        t = _text((r2.folder / page).read_text(encoding="utf-8"))
+        assert re.search(r"Designated safeguarding lead 15/01/2027 Overdue: carried forward "
+                         r"2026-Q1 Tool use 80\.0\s*† 75\.0\s*† \u22125\.0", t), page
+        assert "Seek the family's feedback at closure." in t
+    ws = openpyxl.load_workbook(r2.folder / NEXT_NAME)["Actions"]
+    assert [ws.cell(r, 1).value for r in (2, 3)] == [AGREED[0]["action"], AGREED[1]["action"]]
+    manifest = (r2.folder / "manifest.json").read_text(encoding="utf-8")
+    assert "after-q1.xlsx" in manifest and NEXT_NAME in manifest
