@@ -13,7 +13,7 @@ from qa_lib.profile.schema import GradedTool
 from qa_lib.report import charts, wording
 from qa_lib.report import fragments as fr
 from qa_lib.report import publish as pub
-from qa_lib.report.policy import Policy
+from qa_lib.report.policy import Policy, of_words
 from qa_lib.report.round_data import RoundData
 from qa_lib.scoring import aggregate as agg
 
@@ -83,10 +83,23 @@ def tools_section(data: RoundData, partner: str | None) -> str:
         + policy.chart_of_counts(lambda: charts.tools_chart(tu, who))
         # published: counts only, each column suppressed down its tools (the column's total,
         # the audits, would reveal a lone suppressed count)
-        + policy.table(tu, f"Neglect tools named in the audits ({who})", index=True,
+        + policy.table(_shares_in_words(tu), f"Neglect tools named in the audits ({who})",
+                       index=True,
                        counts=[c for c in tu.columns if c not in shares], secondary="columns",
                        withheld=shares, row_header="Tool",
                        number_columns={c: (1 if c in shares else 0) for c in tu.columns}))
+
+
+def _shares_in_words(tu: pd.DataFrame) -> pd.DataFrame:
+    """The tools table with each share of fewer than 20 audits as "k of n" (the audits are
+    its column's total)."""
+    out = tu.copy()
+    for share, counts in (("% of audits", "Audits"),
+                          ("Partnership % of audits", "Partnership audits")):
+        if share in tu and counts in tu:
+            total = tu[counts].sum()
+            out[share] = [of_words(p, total) for p in tu[share]]
+    return out
 
 
 def distance_travelled_section(data: RoundData, partner: str | None,
