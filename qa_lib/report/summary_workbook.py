@@ -181,8 +181,8 @@ def summary_views(data: RoundData, publish: bool = False) -> dict[str, View]:
     for g in profile.graded_tools:  # one sheet per graded tool: its distance travelled
         views[f"Distance travelled ({g.key})"[:31]] = (_distance(data, policy, g), (), False)
     themes = themes_shown(data, policy)
-    views["Themes"] = (policy.suppress(themes, withheld=["Partnership % met", "Low number"],
-                                       sheet=True), (), False)
+    views["Themes"] = (policy.suppress(themes, withheld=["Partnership % met", "Low number",
+                                                         "Answered rows"], sheet=True), (), False)
     scorecard = scorecard_sheet(data, policy)  # only for a profile with indicators
     if len(scorecard):
         views["Strategy scorecard"] = (scorecard, (), False)

@@ -198,7 +198,9 @@ def themes_shown(data: RoundData, policy: Policy) -> pd.DataFrame:
         sizes = answered[state_col(crit)]
         who = [p.strip() for p in str(partners).split(",") if p.strip()]
         low.append(any(pub.is_low(sizes.get(p, 0)) for p in who))
-    th = th.assign(**{"Low number": pd.Series(low, index=th.index, dtype=bool)})
+    rows = [int(answered[state_col(c)].sum()) for c in th["Criterion"]]
+    th = th.assign(**{"Low number": pd.Series(low, index=th.index, dtype=bool),
+                      "Answered rows": pd.Series(rows, index=th.index, dtype=int)})
     return th[~th["Low number"]] if policy.publishing else th
 
 
@@ -226,6 +228,9 @@ def themes_section(data: RoundData, partner: str | None = None) -> str:
     for theme, title in ((agg.SHARED_WEAKNESS, "Shared areas for improvement"),
                          (agg.SHARED_STRENGTH, "Shared strengths")):
         sub = th[th["Theme"] == theme].drop(columns=["Theme", "Low number"])
+        # the partnership's share of its answered rows; "k of n" on fewer than 20
+        sub = policy.suppress(sub, shares={"Answered rows": ["Partnership % met"]}
+                              ).drop(columns=["Answered rows"])
         out.append(fr.heading(title, 3))
         # the shares rest on each partner's rows: published, the words stay, not the figures
         out.append(policy.table(sub, f"{title} across partners", withheld=["Partnership % met"],
