@@ -249,7 +249,7 @@ def test_summary_free_text_reads_back_exactly(nasty_round):
 
 def test_summary_method_sheet_file_names_read_back_exactly(nasty_round):
     rows = calamine(nasty_round["summary"], "Method")
-    assert rows == [["Round", "R1"], ["Input =schools[U+0007].csv", "-abc"],
+    assert rows == [["Item", "Detail"], ["Round", "R1"], ["Input =schools[U+0007].csv", "-abc"],
                     ["Input @police[U+001B].xlsx", "+def"]]
 
 
