@@ -125,7 +125,9 @@ def read_actions(path: Path | str, profile: Profile, today: dt.date) -> ActionLo
     notes: list[Issue] = []
     try:
         book = Book(Path(name), data, notes)
-        sheet, raw, hrow, cols = _find_table(book, SHEET, REQUIRED, OPTIONAL, required=True)
+        found = _find_table(book, SHEET, REQUIRED, OPTIONAL, required=True)
+        assert found is not None  # a required table is found or the file refused
+        sheet, raw, hrow, cols = found
         found_commentary = _find_table(book, COMMENTARY_SHEET, ("about", "commentary"), (),
                                        required=False)
     except FileRefused as refused:

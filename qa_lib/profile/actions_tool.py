@@ -25,6 +25,7 @@ import datetime as dt
 import json
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
@@ -86,9 +87,15 @@ def progress_of(status: str, due: dt.date | None, today: dt.date) -> Progress:
         return Progress.DONE
     if status == ActionStatus.DROPPED:
         return Progress.DROPPED
-    if due is not None and not pd.isna(due) and pd.Timestamp(due).date() < today:
+    day = due_date(due)
+    if day is not None and day < today:
         return Progress.OVERDUE
     return Progress.OPEN
+
+
+def due_date(v: Any) -> dt.date | None:
+    """A stored due date as a date (None when there is none)."""
+    return None if v is None or pd.isna(v) else pd.Timestamp(v).date()
 
 
 def measure_label(m: Measure) -> str:
@@ -241,10 +248,9 @@ def _actions_sheet(wb: Workbook, profile: Profile, refs: dict[str, str],
     _header(ws, COLUMNS)
     carried = carried if carried is not None else pd.DataFrame(columns=ACTION_FIELDS)
     labels = {m.key: measure_label(m) for m in profile.measures}
-    for r, a in enumerate(carried.itertuples(index=False), start=2):
-        due = None if a.due is None or pd.isna(a.due) else pd.Timestamp(a.due).date()
-        shown = (a.action, a.partner, labels.get(a.measure, a.measure or None), a.owner, due,
-                 ActionStatus.OPEN.value, a.round_agreed, a.notes)
+    for r, a in enumerate(carried.to_dict("records"), start=2):
+        shown = (a["action"], a["partner"], labels.get(a["measure"], a["measure"]), a["owner"],
+                 due_date(a["due"]), ActionStatus.OPEN.value, a["round_agreed"], a["notes"])
         for j, v in enumerate(shown, start=1):
             put(ws, r, j, v).fill = CARRIED_FILL
     last = len(carried) + BLANK_ROWS + 1

@@ -13,11 +13,13 @@ auditors recommended last round (their free text, already redacted).
 
 from __future__ import annotations
 
+import math
 from html import escape
+from typing import Any
 
 import pandas as pd
 
-from qa_lib.profile.actions_tool import NEXT_NAME, PARTNERSHIP, Progress
+from qa_lib.profile.actions_tool import NEXT_NAME, PARTNERSHIP, Progress, due_date
 from qa_lib.report import fragments as fr
 from qa_lib.report import publish as pub
 from qa_lib.report import wording
@@ -88,21 +90,39 @@ def _hidden(policy: Policy, figures: pd.DataFrame) -> set[tuple[str, str]]:
     return set(zip(figures.loc[hidden, "partner"], figures.loc[hidden, "measure"], strict=True))
 
 
-def _figure(v: object, n: object, hidden: bool, policy: Policy, signed: bool = False) -> str:
+def _figure(v: Any, n: Any, hidden: bool, policy: Policy, signed: bool = False) -> str:
     if hidden:
         return pub.SUPPRESSED
-    if v is None or pd.isna(v):  # type: ignore[arg-type]
+    if v is None or pd.isna(v):
         return '<span class="missing" title="not available">&ndash;</span>'
     low = not policy.publishing and _low(n)
     return fr.fmt_number(v, 1, low, signed=signed)
 
 
-def _low(n: object) -> bool:
+def _low(n: Any) -> bool:
     """True for a count of 1 to 5 cases (the low-number mark)."""
     try:
-        return 1 <= float(n) <= 5  # type: ignore[arg-type]
+        return 1 <= float(n) <= 5
     except (TypeError, ValueError):
         return False
+
+
+def _looked_up(figures: pd.DataFrame | None, key: tuple[str, str]
+               ) -> tuple[float | None, float | None]:
+    """The mean and cases scored of (partner, measure) in a round's figures (indexed by
+    both), or None for each when it has none."""
+    if figures is None or not key[1] or key not in figures.index:
+        return None, None
+    return _number(figures.at[key, "mean"]), _number(figures.at[key, "cases_scored"])
+
+
+def _number(v: Any) -> float | None:
+    """A figure as a float, None when missing."""
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
 
 
 def _table(data: RoundData, acts: pd.DataFrame, policy: Policy) -> tuple[pd.DataFrame, str | None]:
@@ -115,32 +135,30 @@ def _table(data: RoundData, acts: pd.DataFrame, policy: Policy) -> tuple[pd.Data
     hidden_now = _hidden(policy, data.figures)
     hidden_before = _hidden(policy, hist[hist["round"] == last]) if last else set()
     rows, any_low = [], False
-    for a in acts.itertuples(index=False):
-        key = (agg.PARTNERSHIP if a.partner == PARTNERSHIP else a.partner, a.measure)
-        m_now = now.loc[key] if now is not None and a.measure and key in now.index else None
-        m_before = (before.loc[key] if before is not None and a.measure
-                    and key in before.index else None)
-        v_now = None if m_now is None else m_now["mean"]
-        n_now = None if m_now is None else m_now["cases_scored"]
-        v_before = None if m_before is None else m_before["mean"]
-        n_before = None if m_before is None else m_before["cases_scored"]
+    for a in acts.to_dict("records"):
+        measure = a["measure"] if isinstance(a["measure"], str) and a["measure"] else None
+        key = (str(agg.PARTNERSHIP if a["partner"] == PARTNERSHIP else a["partner"]),
+               measure or "")
+        v_now, n_now = _looked_up(now, key)
+        v_before, n_before = _looked_up(before, key)
         h_now, h_before = key in hidden_now, key in hidden_before
-        diff = (None if v_now is None or v_before is None or pd.isna(v_now) or pd.isna(v_before)
-                else float(v_now) - float(v_before))
-        low = [n for n in (n_now, n_before) if _low(n)]
-        any_low = any_low or bool(low and a.measure)
-        due = "" if a.due is None or pd.isna(a.due) else f"{pd.Timestamp(a.due):%d/%m/%Y}"
+        diff = (None if v_now is None or v_before is None else v_now - v_before)
+        low = [n for n in (n_now, n_before) if n is not None and _low(n)]
+        any_low = any_low or bool(low and measure)
+        due = due_date(a["due"])
+        text = str(a["action"])
+        if isinstance(a["notes"], str) and a["notes"]:
+            text += f" (note: {a['notes']})"
         rows.append({
-            "Action": a.action, "Partner": a.partner, "Owner": a.owner or "",
-            "Due": due, "Status": _status(a.progress), "Agreed": a.round_agreed or "",
-            "Measure": names.get(a.measure, "") if a.measure else "(none)",
-            "Last round": _figure(v_before, n_before, h_before, policy) if a.measure else "",
-            "This round": _figure(v_now, n_now, h_now, policy) if a.measure else "",
+            "Action": text, "Partner": a["partner"], "Owner": a["owner"] or "",
+            "Due": "" if due is None else f"{due:%d/%m/%Y}", "Status": _status(a["progress"]),
+            "Agreed": a["round_agreed"] if isinstance(a["round_agreed"], str) else "",
+            "Measure": names.get(measure, "") if measure else "(none)",
+            "Last round": _figure(v_before, n_before, h_before, policy) if measure else "",
+            "This round": _figure(v_now, n_now, h_now, policy) if measure else "",
             "Change": (_figure(diff, min(low) if low else None, h_now or h_before, policy,
-                               signed=True) if a.measure and last else ""),
+                               signed=True) if measure and last else ""),
         })
-        if isinstance(a.notes, str) and a.notes:
-            rows[-1]["Action"] = f"{a.action} (note: {a.notes})"
     table = pd.DataFrame(rows)
     if last:
         table = table.rename(columns={"Last round": f"Last round ({last})"})
