@@ -489,3 +489,20 @@ def test_two_real_rounds_show_the_actions_and_carry_them(tmp_path, halton):
     assert [ws.cell(r, 1).value for r in (2, 3)] == [AGREED[0]["action"], AGREED[1]["action"]]
     manifest = (r2.folder / "manifest.json").read_text(encoding="utf-8")
     assert "after-q1.xlsx" in manifest and NEXT_NAME in manifest
+
+
+def test_a_refused_workbook_with_allow_partial_is_said(rounds, halton, tmp_path):
+    (tmp_path / "old.csv").write_text("action,owner\nTrain staff,Lead\n", encoding="utf-8")
+    opts = RoundOptions.build(halton, "2026-Q8", rounds["inputs"]["q2"], tmp_path / "out",
+                              today=Q2_TODAY, jobs=1, actions=tmp_path / "old.csv",
+                              allow_partial=True, period=dt.date(2026, 2, 1))
+    tmp = round_folder.start(opts, lambda s: None)
+    try:
+        checked = check(opts, tmp, Timer(), lambda s: None)
+        assert [p.code for p in checked.validated.errors] == ["L01"]
+        data = store(opts, tmp, checked, score_rows(checked, halton, Timer()), Timer())
+        assert data.meta["refused_files"] == []  # not a partner's return
+        t = _text(section_html(data, "actions", None))
+        assert "The actions workbook old.csv could not be read (see the validation report)" in t
+    finally:
+        round_folder.discard(tmp)

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from qa_lib.common.vocabulary import FileStatus
 from qa_lib.profile.actions_tool import NEXT_NAME, PARTNERSHIP, Progress, due_date
 from qa_lib.report import fragments as fr
 from qa_lib.report import publish as pub
@@ -47,6 +48,11 @@ def actions_section(data: RoundData, partner: str | None) -> str:
         said = escape(NO_WORKBOOK).replace(escape(command),
                                            f"<code>{escape(command.strip('`'))}</code>")
         return f"<p>{said}</p>" + _last_actions(data, partner, policy)
+    given = data.meta["actions"]
+    if given.get("status") == FileStatus.REFUSED:  # a round run with --allow-partial
+        return (fr.paragraph(f"The actions workbook {given.get('file')} could not be read (see "
+                             "the validation report), so the agreed actions are not shown.")
+                + _last_actions(data, partner, policy))
     who = partner or "the partnership"
     acts = data.actions
     if partner is not None and len(acts):
