@@ -339,8 +339,10 @@ def described_differently(t: pd.DataFrame, ctx: Context) -> Iterator[Failure]:
     facts = _facts(t)
     mask = pd.Series(False, index=t.index)
     messages: dict[object, str] = {}
+    ref = t["case_ref"].astype("string")
+    of_case = ref[ref.isin(list(differing))].groupby(ref).groups  # each case's rows, once
     for case, keys in differing.items():
-        rows = t[t["case_ref"] == case].sort_values(["_file", "_row"])
+        rows = t.loc[of_case[case]].sort_values(["_file", "_row"])
         parts = []
         for key in keys:
             said: dict[str, list[str]] = {}
