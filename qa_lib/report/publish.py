@@ -1,6 +1,8 @@
 """Publishing mode: the statistical conventions of published children's social care data.
 
-* a count of 1 to 5, and any figure resting on 1 to 5 cases, shows as ``c``;
+* a count of 1 to 5, and any figure resting on 1 to 5 cases or worked out from such a
+  count (a percentage whose numerator, or base minus numerator, is 1 to 5), shows as ``c``
+  (the rule is stated once, :meth:`qa_lib.report.policy.Policy.hides`);
 * secondary suppression: where a row's total is shown (or can be worked out), a
   single suppressed count would be revealed by subtraction, so the next smallest
   count in the row is suppressed too;
@@ -94,7 +96,8 @@ def suppress_by_base(df: pd.DataFrame, base_col: str, value_cols: Iterable[str],
     return out
 
 
-NOTE = ("Publishing mode: counts of 1 to 5, and figures resting on 1 to 5 cases, are shown as "
-        "c; where a total would reveal a suppressed count, the next smallest count is also "
-        "shown as c. z means not applicable and : not available. Case-level sections are "
-        "left out.")
+NOTE = ("Publishing mode: counts of 1 to 5, and figures resting on or worked out from them "
+        "(a mean of 1 to 5 cases, a percentage whose count, or the rest of whose cases, is 1 "
+        "to 5), are shown as c; where a total would reveal a suppressed figure, the next "
+        "smallest is also shown as c. z means not applicable and : not available. Case-level "
+        "sections are left out.")
