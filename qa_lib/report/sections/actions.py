@@ -87,12 +87,12 @@ def actions_section(data: RoundData, partner: str | None) -> str:
 
 
 def _hidden(policy: Policy, figures: pd.DataFrame) -> set[tuple[str, str]]:
-    """The (partner, measure) figures shown as c: the policy's one rule for a round's measure
-    figures where it has one, else every figure resting on 1 to 5 cases."""
+    """The (partner, measure) figures shown as c by the policy's one rule for a round's
+    measure figures (:meth:`~qa_lib.report.policy.Policy.hidden_figures`: a base of 1 to 5,
+    and the secondary figure a partnership total would reveal)."""
     if not policy.publishing or not len(figures):
         return set()
-    rule = getattr(policy, "hidden_figures", None)
-    hidden = rule(figures) if rule is not None else figures["cases_scored"].map(policy.low)
+    hidden = policy.hidden_figures(figures)
     return set(zip(figures.loc[hidden, "partner"], figures.loc[hidden, "measure"], strict=True))
 
 
