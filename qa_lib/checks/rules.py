@@ -284,7 +284,7 @@ def _said(value: object) -> str:
 def _facts(t: pd.DataFrame) -> pd.DataFrame:
     """The case facts present in ``t``, compared as V11 compares them: text stripped, dates
     by the day; blanks are missing, never a different value."""
-    out = {}
+    out: dict[str, pd.Series] = {}
     for key in (k for k in CASE_FACTS if k in t):
         col = t[key]
         if key.endswith("_date"):
@@ -346,13 +346,12 @@ def described_differently(t: pd.DataFrame, ctx: Context) -> Iterator[Failure]:
         parts = []
         for key in keys:
             said: dict[str, list[str]] = {}
-            for i in rows.index:
-                v = facts.at[i, key]
+            for v, who, file, r in zip(facts.loc[rows.index, key], rows["partner"],
+                                       rows["_file"], rows["_row"], strict=True):
                 if pd.isna(v):
                     continue
-                who = t.at[i, "partner"] if isinstance(t.at[i, "partner"], str) else "no partner"
-                where = f"{who} in {t.at[i, '_file']} row {int(t.at[i, '_row'])}"
-                said.setdefault(_said(v), []).append(where)
+                name = who if isinstance(who, str) else "no partner"
+                said.setdefault(_said(v), []).append(f"{name} in {file} row {int(r)}")
             parts.append((key, ", ".join(f"{v} ({', '.join(w)})" for v, w in said.items())))
         first = rows.index[0]
         mask[first] = True

@@ -41,7 +41,6 @@ APART_RULE = ("A case is listed when one partner's band for the case is two or m
               "median band.")
 
 
-@wording.sentence("apart-cases")
 def apart_cases(n: int, total: int | None = None) -> str:
     """How many cases the rule picks out (of ``total`` cases banded by two or more partners)."""
     of = "" if total is None else f" of the {wording.count(total, 'case')} seen by two or more partners"
@@ -51,6 +50,9 @@ def apart_cases(n: int, total: int | None = None) -> str:
     children = wording.plural(n, "this child", "these children")
     return (f"{said}{of} {wording.plural(n, 'has', 'have')} a partner standing apart: the "
             f"subgroup may wish to discuss why the agencies see {children} so differently.")
+
+
+wording.sentence("apart-cases")(apart_cases)  # registered as a template of its one count
 
 
 def apart_section(data: RoundData, partner: str | None = None) -> str:
