@@ -75,7 +75,7 @@ def _broken(tmp_path: Path, mutate) -> Path:
          "bands", "best first"),
         (lambda d: d["measures"][2]["criteria"][0]["rule"].__setitem__("start", "nowhere_date"),
          "measures.2.criteria.0", "not in date_columns"),
-        (lambda d: d.__setitem__("colour", "blue"), "colour", "Extra inputs"),
+        (lambda d: d.__setitem__("colour", "blue"), "colour", "is not a field here"),
         (lambda d: d["measures"][1]["criteria"][0].__setitem__("answers", ["Yes", "Maybe"]),
          "measures.1.criteria.0.answers", "Input should be"),
     ],

@@ -8,12 +8,13 @@ columns of the audit sheet and the scoring can never drift apart.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -246,6 +247,25 @@ class StrategyDocument(_Strict):
     file: str | None = None
 
 
+class CaseRefPattern(_Strict):
+    """The form every case reference of the partnership takes: a regular expression the
+    whole reference must match, and an example of it for the partner's message."""
+
+    regex: str = Field(min_length=1)
+    example: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _a_pattern_its_example_matches(self) -> CaseRefPattern:
+        try:
+            compiled = re.compile(self.regex)
+        except re.error as exc:
+            raise ValueError(f"'regex' is not a regular expression: {exc}") from None
+        if not compiled.fullmatch(self.example):
+            raise ValueError(f"the example '{self.example}' does not match the regex "
+                             f"'{self.regex}'")
+        return self
+
+
 class ProfileModel(_Strict):
     """The whole profile file, as checked by the schema."""
 
@@ -268,6 +288,9 @@ class ProfileModel(_Strict):
     date_order: tuple[tuple[str, str], ...] = ()
     extra_columns: tuple[ExtraColumn, ...] = ()
     drift: Drift | None = None
+    # the partnership's own form of case reference, checked on every row (check V13) with
+    # an example shown in the message: e.g. {regex: "DUR-[0-9]{5}", example: DUR-01234}
+    case_ref_pattern: CaseRefPattern | None = None
 
 
 def cross_check(model: ProfileModel) -> list[tuple[str, str]]:
@@ -333,6 +356,115 @@ def cross_check(model: ProfileModel) -> list[tuple[str, str]]:
         rc = model.drift.review_criterion
         if rc is not None and rc not in seen:
             out.append(("drift.review_criterion", f"'{rc}' is not a criterion of the profile"))
+    out.extend(_columns_named(model, dates))
+    return out
+
+
+def _near(word: str, known: list[str] | set[str] | tuple[str, ...]) -> str:
+    """' Did you mean 'x'?' for the closest of ``known`` to ``word``, else ''."""
+    near = difflib.get_close_matches(word, sorted(known), n=1, cutoff=0.6)
+    return f" Did you mean '{near[0]}'?" if near else ""
+
+
+def _columns_named(model: ProfileModel, dates: set[str]) -> list[tuple[str, str]]:
+    """Every column a rule, an indicator or a required-when names is a column of the
+    sheet, and the answers or values it names are among that column's choices."""
+    out: list[tuple[str, str]] = []
+    columns = {c.key: c for c in Profile(model=model, path=Path()).columns}
+
+    def named(where: str, col: object, what: str) -> bool:
+        if isinstance(col, str) and col in columns:
+            return True
+        out.append((where, f"{what} '{col}' is not a column of the profile's audit sheet."
+                    + _near(str(col), columns)))
+        return False
+
+    def choices(where: str, col: str, given: object) -> None:
+        allowed = columns[col].choices
+        for v in (given if isinstance(given, list | tuple) else [given]):
+            if allowed and str(v) not in allowed:
+                out.append((where, f"'{v}' is not one of {col}'s choices "
+                            f"({'; '.join(allowed)}).{_near(str(v), allowed)}"))
+
+    rules = [(f"measures.{i}.criteria.{j}.rule", c.rule) for i, m in enumerate(model.measures)
+             for j, c in enumerate(m.criteria) if c.rule]
+    rules += [(f"indicators.{i}.computed", ind.computed)
+              for i, ind in enumerate(model.indicators) if ind.computed]
+    for where, rule in rules:
+        if where.startswith("indicators"):  # a criterion's dates are checked above
+            for end in ("start", "end"):
+                col = getattr(rule, end)
+                if col is not None and col not in dates:
+                    out.append((f"{where}.{end}", f"'{col}' is not in date_columns"
+                                + _near(col, dates)))
+            for k, col in enumerate(rule.applies_when_any):
+                if col not in dates:
+                    out.append((f"{where}.applies_when_any.{k}",
+                                f"'{col}' is not in date_columns" + _near(col, dates)))
+        for name, value in rule.params.items():
+            if (name == "column" or name.endswith("_column")) and named(
+                    f"{where}.params.{name}", value, "the column"):
+                if name == "column" and "values" in rule.params:
+                    choices(f"{where}.params.values", value, rule.params["values"])
+    for i, x in enumerate(model.extra_columns):
+        if x.required_when is not None and named(f"extra_columns.{i}.required_when.column",
+                                                 x.required_when.column, "the column"):
+            choices(f"extra_columns.{i}.required_when.answers", x.required_when.column,
+                    x.required_when.answers)
+        if x.min is not None and x.max is not None and x.min > x.max:
+            out.append((f"extra_columns.{i}", f"'min' ({x.min}) is above 'max' ({x.max})"))
+    return out
+
+
+# What a computed criterion's function reads of its rule, from its source: rule.start, ...
+# and rule.params["name"] (needed) or params.get("name") (optional).
+_READS_FIELD = re.compile(r"\brule\.(start|end|limit)\b")
+_READS_PARAM = re.compile(r"params\s*\[\s*['\"](\w+)['\"]\s*\]")
+_READS_PARAM_GET = re.compile(r"params\.get\(\s*['\"](\w+)['\"]")
+
+
+def rule_fields(fn: object) -> tuple[set[str], set[str], set[str]] | None:
+    """What a registered function reads of its rule: (fields of the rule it needs, params
+    it needs, params it may take), from its source; None when the source cannot be read."""
+    import inspect
+
+    try:
+        src = inspect.getsource(fn)  # type: ignore[arg-type]
+    except (OSError, TypeError):
+        return None
+    # the module's own helpers it calls (``_dates``, ...) read nothing of the rule
+    needed = set(_READS_PARAM.findall(src))
+    return set(_READS_FIELD.findall(src)), needed, needed | set(_READS_PARAM_GET.findall(src))
+
+
+def rule_issues(model: ProfileModel, registry: dict) -> list[tuple[str, str]]:
+    """Each rule's function is registered, and the rule gives every field and parameter the
+    function reads, and no parameter it does not (a misspelt ``threshold``)."""
+    out: list[tuple[str, str]] = []
+    rules = [(f"measures.{i}.criteria.{j}.rule", c.rule) for i, m in enumerate(model.measures)
+             for j, c in enumerate(m.criteria) if c.rule]
+    rules += [(f"indicators.{i}.computed", ind.computed)
+              for i, ind in enumerate(model.indicators) if ind.computed]
+    for where, rule in rules:
+        fn = registry.get(rule.function)
+        if fn is None:
+            out.append((f"{where}.function",
+                        f"no computed criterion called '{rule.function}' is registered "
+                        f"(known: {', '.join(sorted(registry))}).{_near(rule.function, registry)}"))
+            continue
+        reads = rule_fields(fn)
+        if reads is None:
+            continue
+        fields, needed, known = reads
+        for name in sorted(fields):
+            if getattr(rule, name) is None:
+                out.append((f"{where}.{name}", f"{rule.function} needs '{name}'"))
+        for name in sorted(needed - set(rule.params)):
+            out.append((f"{where}.params", f"{rule.function} needs the parameter '{name}'"))
+        for name in sorted(set(rule.params) - known):
+            hint = _near(name, known) if known else f" {rule.function} takes no parameters."
+            out.append((f"{where}.params.{name}",
+                        f"{rule.function} has no parameter '{name}'.{hint}"))
     return out
 
 
@@ -484,22 +616,88 @@ class Profile:
                 return b.name
         return self.band_names[-1]
 
+    def partner_named(self, name: str) -> str:
+        """The partner as the profile names it, matched without regard to case or the spaces
+        round it; a ValueError suggesting the closest name when there is none."""
+        wanted = " ".join(name.split()).casefold()
+        for p in self.partners:
+            if " ".join(p.split()).casefold() == wanted:
+                return p
+        folded = {p.casefold(): p for p in self.partners}
+        near = difflib.get_close_matches(wanted, list(folded), n=1, cutoff=0.5)
+        hint = (f" Did you mean '{folded[near[0]]}'?" if near else
+                " qa-audit profiles --profile " + self.name + " lists them.")
+        raise ValueError(f"'{name}' is not a partner of the {self.name} profile.{hint}")
+
     def describe(self) -> str:
-        """A plain-text listing of the profile's measures and criteria."""
-        lines = [f"{self.name} (version {self.version}): {self.model.strategy}"]
+        """A plain-text listing of the profile: its measures and criteria, partners and tools
+        (inferred ones marked), graded tools and strategy indicators."""
+        lines = [f"{self.name} (version {self.version}): {self.model.strategy}", "Measures:"]
         for m in self.measures:
             lines.append(f"  {m.name} [{m.key}]")
             for c in m.criteria:
                 how = f"rule {c.rule.function}" if c.rule else "/".join(c.answers or ())
                 lines.append(f"    {c.key:<5} w{c.weight:g}  {c.question}  ({how})")
+        inferred = " (inferred: the strategy implies but does not name it)"
+        lines.append("Partners:")
+        lines += [f"  {e.name}{inferred if e.inferred else ''}" for e in self.partner_entries]
+        lines.append("Tools:")
+        lines += [f"  {e.name}{inferred if e.inferred else ''}" for e in self.tool_entries]
+        lines.append("Graded tools:" + ("" if self.graded_tools else " none"))
+        for g in self.graded_tools:
+            areas = "; ".join(name for _, name in g.area_list)
+            lines.append(f"  {g.name} [{g.key}]: {g.scale}; areas: {areas}")
+        lines.append("Indicators:" + ("" if self.model.indicators else " none"))
+        for ind in self.model.indicators:
+            how = f"computed by {ind.computed.function}" if ind.computed else "filled in"
+            lines.append(f"  {ind.key:<12} {ind.name} ({ind.unit}, {ind.direction} is better; "
+                         f"{how})")
         return "\n".join(lines)
 
 
+def _models_in(annotation: object) -> list[type[BaseModel]]:
+    """The pydantic models an annotation holds (``tuple[Criterion, ...]``, ``Rule | None``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in get_args(annotation) for m in _models_in(arg)]
+
+
+def _fields_at(loc: tuple) -> list[str]:
+    """The fields the model at ``loc`` (a path from the top of the profile) knows."""
+    models: list[type[BaseModel]] = [ProfileModel]
+    for part in loc:
+        if not isinstance(part, str):
+            continue  # a position in a list
+        named = [m for m in models if m.__name__ == part]
+        if named:  # pydantic names the member of a union it tried
+            models = named
+            continue
+        models = [m for model in models if part in model.model_fields
+                  for m in _models_in(model.model_fields[part].annotation)]
+    return sorted({f for m in models for f in m.model_fields})
+
+
 def _format_pydantic(err: ValidationError, path: Path) -> str:
+    errors = err.errors()
+    # a list entry given as a mapping (a partner with a source) is not also "not a string"
+    mapped = {e["loc"][:-1] for e in errors if e["loc"] and isinstance(e["loc"][-1], str)
+              and e["loc"][-1][:1].isupper()}
+    mapped |= {e["loc"][:-2] for e in errors if len(e["loc"]) > 1
+               and isinstance(e["loc"][-2], str) and e["loc"][-2][:1].isupper()}
     parts = []
-    for e in err.errors():
-        loc = ".".join(str(x) for x in e["loc"]) or "(top level)"
-        parts.append(f"  field '{loc}': {e['msg']}")
+    for e in errors:
+        loc = e["loc"]
+        if loc and loc[-1] == "str" and loc[:-1] in mapped:
+            continue
+        shown = ".".join(str(x) for x in loc if not (isinstance(x, str) and x[:1].isupper()
+                                                     or x == "str")) or "(top level)"
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            known = _fields_at(loc[:-1])
+            msg = (f"'{loc[-1]}' is not a field here.{_near(str(loc[-1]), known)}"
+                   f" Fields here: {', '.join(known)}." if known else
+                   f"'{loc[-1]}' is not a field here.")
+        parts.append(f"  field '{shown}': {msg}")
     return f"Profile file {path} is not valid:\n" + "\n".join(parts)
 
 
@@ -515,13 +713,21 @@ def resolve_profile_path(name_or_path: str | Path) -> Path:
         if not p.exists():
             raise ProfileError(f"Profile file {p} does not exist.")
         return p
-    candidate = PROFILE_DIR / f"{name_or_path}.yaml"
-    if not candidate.exists():
+    name = shipped_profile_name(str(name_or_path))
+    if name is None:
+        near = _near(str(name_or_path).strip().lower(), available_profiles())
         raise ProfileError(
-            f"There is no profile called '{name_or_path}'. "
+            f"There is no profile called '{name_or_path}'.{near} "
             f"Profiles available: {', '.join(available_profiles())}; or give a path to a .yaml file."
         )
-    return candidate
+    return PROFILE_DIR / f"{name}.yaml"
+
+
+def shipped_profile_name(name: str) -> str | None:
+    """The shipped profile a name means, matched without regard to case, spaces round it,
+    or spaces for hyphens (``Durham``, ``North East Lincolnshire``); None if there is none."""
+    wanted = re.sub(r"[\s_-]+", "-", name.strip().lower())
+    return next((n for n in available_profiles() if n == wanted), None)
 
 
 _PLUGINS: dict[Path, object] = {}
@@ -565,13 +771,7 @@ def load_profile(name_or_path: str | Path) -> Profile:
         except Exception as exc:
             raise ProfileError(f"Profile file {path} is not valid:\n  field 'plugins.{i}': "
                                f"could not load {plugin}: {type(exc).__name__}: {exc}") from None
-    issues = cross_check(model)
-    for i, m in enumerate(model.measures):
-        for j, c in enumerate(m.criteria):
-            if c.rule and c.rule.function not in computed.REGISTRY:
-                issues.append((f"measures.{i}.criteria.{j}.rule.function",
-                               f"no computed criterion called '{c.rule.function}' is registered "
-                               f"(known: {', '.join(sorted(computed.REGISTRY))})"))
+    issues = cross_check(model) + rule_issues(model, computed.REGISTRY)
     if issues:
         lines = "\n".join(f"  field '{f}': {msg}" for f, msg in issues)
         raise ProfileError(f"Profile file {path} is not valid:\n{lines}")
