@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol, overload
+from typing import Any, Literal, Protocol, overload
 
 import pandas as pd
 
@@ -256,7 +256,7 @@ class Policy:
         for c in cols:
             out[c] = out[c].astype(object)
         for i in df.index:
-            base_n = n.at[i]
+            base_n: Any = n.at[i]
             hide = [c for c in cols if self.hides_share(df.at[i, c], base_n)]
             if self.publishing and len(cols) > 1 and len(hide) == 1 and not pub.is_low(base_n):
                 rest = [(numerator_of(df.at[i, c], base_n), c) for c in cols if c not in hide
@@ -264,7 +264,7 @@ class Policy:
                 if rest:
                     hide.append(min(rest)[1])
             for c in cols:
-                v = df.at[i, c]
+                v: Any = df.at[i, c]
                 if c in hide:
                     out.at[i, c] = pub.SUPPRESSED
                 elif self.publishing and (pd.isna(base_n) or base_n == 0):
@@ -272,7 +272,7 @@ class Policy:
                 elif sheet or pd.isna(v):
                     out.at[i, c] = v if not self.publishing else pub.fmt(v)
                 else:
-                    out.at[i, c] = of_words(v, base_n, publishing=self.publishing)
+                    out.at[i, c] = of_words(v, base_n, publishing=self.publishing)  # type: ignore[assignment]
         if self.publishing and isinstance(base, str):
             out[base] = out[base].astype(object)
             out.loc[n.map(pub.is_low).astype(bool), base] = pub.SUPPRESSED

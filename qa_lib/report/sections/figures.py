@@ -290,11 +290,3 @@ def _trend_shown(data: RoundData, partner: str | None) -> tuple[pd.DataFrame, pd
     rounds = [c for c in tr.columns if c != CHANGE]
     hidden[CHANGE] = hidden[rounds[-2:]].any(axis=1) & tr[CHANGE].notna()
     return tr, hidden
-
-
-@wording.sentence("actions-recorded")
-def actions_recorded(n: int, cases: int | None = None, policy: Policy | None = None) -> str:
-    """The sentence under last round's actions: how many, on how many cases."""
-    policy = policy or Policy()
-    cases = n if cases is None else cases
-    return (f"{policy.counted(n, 'action')} recorded on {policy.counted(cases, 'case')}.")

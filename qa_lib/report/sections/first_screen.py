@@ -31,7 +31,6 @@ def contents_html(scope: Scope) -> str:
     return f'<nav class="contents" aria-label="Contents"><h2>Contents</h2><ul>{items}</ul></nav>'
 
 
-@wording.sentence("partial-round")
 def partial_round(n: int, partner: bool = False, policy: Policy | None = None) -> str:
     """The partial-round warning's first sentence."""
     policy = policy or Policy()
@@ -54,7 +53,7 @@ def _left_out(data: RoundData, partner: str | None) -> str:
     if not len(ex) and not refused:
         return ""
     reasons = ex["reasons"].str.split("; ").explode().value_counts() if len(ex) else pd.Series()
-    lines = [r if policy.publishing else f"{wording.count(n, 'row')}: {r}"
+    lines = [str(r) if policy.publishing else f"{wording.count(n, 'row')}: {r}"
              for r, n in reasons.head(8).items()]
     body = f"<p><strong>{escape(partial_round(len(ex), partner is not None, policy))}</strong></p>"
     if lines:
@@ -112,7 +111,6 @@ def _missing(data: RoundData) -> str:
                       + fr.bullet_list(lines), "warning", "Partners missing from this round.")
 
 
-@wording.sentence("partners-missing")
 def partners_missing(n: int, of: int = 8) -> str:
     """The missing partners' warning (a count of partners, not of cases)."""
     return (f"{n} of the {wording.count(of, 'partner')} {wording.plural(n, 'has')} no case "
@@ -186,28 +184,24 @@ def _up_down_level(changes: pd.Series) -> tuple[int, int, int]:
     return int((ch > 0).sum()), int((ch < 0).sum()), int((ch == 0).sum())
 
 
-@wording.sentence("against-partnership")
 def against_partnership(up: int, down: int = 0, level: int = 0) -> str:
     """Measures above, below and level with the partnership (counts of measures)."""
     return (f"Above the partnership on {up} of {wording.count(up + down + level, 'measure')}, "
             f"below on {down}, level on {level}.")
 
 
-@wording.sentence("since-last-round")
 def since_last_round(up: int, down: int = 0, level: int = 0, last: str = "2026-Q1") -> str:
     """Measures up, down and level since the last round (counts of measures)."""
     return (f"Since {last}: up on {wording.count(up, 'measure')}, down on {down}, "
             f"level on {level}.")
 
 
-@wording.sentence("flagged-cases")
 def flagged_cases(flagged: int, drift: int = 0) -> str:
     """Cases flagged for moderation and drift (shown only outside publishing mode)."""
     return (f"{wording.count(flagged, 'case')} flagged for moderation; "
             f"{wording.count(drift, 'case')} with a drift flag.")
 
 
-@wording.sentence("cases-apart")
 def cases_apart(apart: int, flagged: int = 0) -> str:
     """Cases where partners disagree, audits flagged (shown only outside publishing mode)."""
     return (f"{wording.count(apart, 'case')} where partners are two or more bands apart; "
@@ -218,6 +212,13 @@ def cases_apart(apart: int, flagged: int = 0) -> str:
 def more_areas(n: int) -> str:
     """The tail of the shared areas for improvement sentence."""
     return f", and {n} more"
+
+
+for _name, _template in (("partial-round", partial_round), ("partners-missing", partners_missing),
+                         ("against-partnership", against_partnership),
+                         ("since-last-round", since_last_round), ("flagged-cases", flagged_cases),
+                         ("cases-apart", cases_apart)):
+    wording.sentence(_name)(_template)  # registered, not decorated: typed with all arguments
 
 
 def partner_glance(data: RoundData, partner: str) -> list[str]:

@@ -98,7 +98,8 @@ def _shares_in_words(tu: pd.DataFrame) -> pd.DataFrame:
                           ("Partnership % of audits", "Partnership audits")):
         if share in tu and counts in tu:
             total = tu[counts].sum()
-            out[share] = [of_words(p, total) for p in tu[share]]
+            out[share] = pd.Series([of_words(p, total) for p in tu[share]], index=tu.index,
+                                   dtype=object)
     return out
 
 

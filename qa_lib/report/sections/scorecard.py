@@ -84,11 +84,13 @@ def _shown(ind: Indicator, value: object, numerator: object, denominator: object
     return _fmt(ind, value)
 
 
-@wording.sentence("records-differ")
 def records_differ(n: int, name: str = "Children on a plan") -> str:
     """The scorecard's note on cases counted the less favourable way."""
     return (f"{name}: {wording.count(n, 'case')} where partners' records differ "
             f"{wording.plural(n, 'was')} counted the less favourable way.")
+
+
+wording.sentence("records-differ")(records_differ)  # registered, not decorated: typed as is
 
 
 def scorecard_table(data: RoundData, policy: Policy, sheet: bool = False
