@@ -12,7 +12,12 @@ from qa_lib import __version__
 from qa_lib.common.vocabulary import RoundStatus
 from qa_lib.profile.actions_tool import write_actions
 from qa_lib.profile.audit_tool import template_name, write_template
-from qa_lib.profile.schema import ProfileError, available_profiles, load_profile
+from qa_lib.profile.schema import (
+    ProfileError,
+    available_profiles,
+    load_profile,
+    shipped_profile_name,
+)
 from qa_lib.profile.scorecard_tool import write_scorecard
 
 
@@ -23,15 +28,87 @@ def _date(s: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"'{s}' is not a date in the form YYYY-MM-DD") from None
 
 
+ROUND_EXAMPLE = """\
+A whole round, from the blank tools to the copy to share (example: Halton, 2026-Q3):
+
+  1. Write each partner's audit tool:
+       qa-audit template --profile halton --all-partners --out tools-2026-Q3
+  2. Partners fill in their tool and return it; save the returns in one folder,
+     e.g. returns/2026-Q3 (Excel workbooks or CSV files).
+  3. Check the returns before the round, and send each partner its problems:
+       qa-audit validate --profile halton --inputs returns/2026-Q3
+  4. Score them and write the reports:
+       qa-audit run --profile halton --inputs returns/2026-Q3 --round 2026-Q3
+  5. Write the copy to share (small counts shown as c, no case-level sections):
+       qa-audit publish reports/2026-Q3
+"""
+
+PROFILE_HELP = ("profile name (any case: durham, Durham) or path to a profile .yaml file; "
+                "qa-audit profiles lists them")
+
+EXAMPLES = {
+    "template": """\
+Examples:
+  qa-audit template --profile halton --partner police --out tools/
+      (the partner's name in any case; the file is named as the profile names it)
+  qa-audit template --profile Durham --all-partners --out tools-2026-Q3
+  qa-audit template --profile halton --indicators --out scorecard.xlsx
+  qa-audit template --profile halton --actions --from reports/2026-Q3 --out actions.xlsx
+""",
+    "run": "Example:\n  qa-audit run --profile halton --inputs returns/2026-Q3 --round 2026-Q3\n\n"
+           + ROUND_EXAMPLE,
+    "validate": """\
+Examples:
+  qa-audit validate --profile halton --inputs returns/2026-Q3
+      (writes reports/validation-<when>/validation.html and .xlsx; exit code 1 if any
+      return has errors)
+  qa-audit validate --profile halton --inputs returns/2026-Q3 --today 2026-10-01
+""",
+    "demo": """\
+Examples:
+  qa-audit demo
+      (three synthetic Halton rounds in demo_returns/ and reports/; open reports/index.html)
+  qa-audit demo --profile durham --rounds 1 --cases 20 --seed 7 --out demo-reports
+""",
+    "publish": """\
+Example:
+  qa-audit publish reports/2026-Q3
+      (writes reports/2026-Q3.published; the round folder is only read)
+""",
+    "notebook": "Example:\n  qa-audit notebook --out my-rounds\n",
+    "profiles": """\
+Examples:
+  qa-audit profiles
+      (every shipped profile with its measures)
+  qa-audit profiles --profile durham
+      (one profile in full: measures and criteria, partners, tools, graded tools, indicators)
+  qa-audit profiles --profile my_partnership/profile.yaml
+      (checks your own profile file: any problem is named with its field, exit code 2)
+""",
+    "rules": "Example:\n  qa-audit rules\n      (every validation check's code, severity, "
+             "meaning and fix)\n",
+}
+
+
+def _sub(sub, name: str, helptext: str) -> argparse.ArgumentParser:
+    """A subcommand with its help line as description and its examples below the options."""
+    return sub.add_parser(name, help=helptext, description=helptext[:1].upper() + helptext[1:]
+                          + ".", epilog=EXAMPLES[name],
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="qa-audit", description="Multi-agency neglect case audit rounds, in one command.")
+        prog="qa-audit", description="Multi-agency neglect case audit rounds, in one command.",
+        epilog=ROUND_EXAMPLE + "\nEach command's --help gives its options and examples.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"qa-audit {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    t = sub.add_parser("template", help="write the Excel audit tool for a profile and partner")
-    t.add_argument("--profile", required=True, help="profile name or path to a profile file")
-    t.add_argument("--partner", help="partner agency (one of the profile's partners)")
+    t = _sub(sub, "template", "write the Excel audit tool for a profile and partner")
+    t.add_argument("--profile", required=True, help=PROFILE_HELP)
+    t.add_argument("--partner", help="partner agency, one of the profile's partners (any case: "
+                   "police, Police)")
     t.add_argument("--all-partners", action="store_true", help="one tool for each partner")
     t.add_argument("--indicators", action="store_true",
                    help="write the strategy scorecard workbook instead, for the performance "
@@ -47,8 +124,8 @@ def _parser() -> argparse.ArgumentParser:
 
     for name, helptext in (("run", "read, validate and score returns, and write the reports"),
                            ("validate", "read and validate returns only (nothing is scored)")):
-        r = sub.add_parser(name, help=helptext)
-        r.add_argument("--profile", required=True)
+        r = _sub(sub, name, helptext)
+        r.add_argument("--profile", required=True, help=PROFILE_HELP)
         r.add_argument("--inputs", required=True, help="folder of returned workbooks")
         r.add_argument("--today", type=_date, help="reference date for 'future' checks "
                        "(YYYY-MM-DD; default: today)")
@@ -78,40 +155,44 @@ def _parser() -> argparse.ArgumentParser:
                            help="also write the round's published copy, <round>.published "
                                 "(as qa-audit publish does)")
 
-    d = sub.add_parser("demo", help="generate a synthetic round and run it")
-    d.add_argument("--profile", default="halton")
+    d = _sub(sub, "demo", "generate synthetic returns for a profile and run them as rounds")
+    d.add_argument("--profile", default="halton", help="the profile to make returns for "
+                   "(default: %(default)s)")
     d.add_argument("--rounds", type=int, default=3, choices=[1, 2, 3],
                    help="how many quarterly rounds to build (default: %(default)s)")
-    d.add_argument("--out", default="reports")
-    d.add_argument("--returns", default="demo_returns", help="where the synthetic returns go")
-    d.add_argument("--seed", type=int, default=2026)
-    d.add_argument("--cases", type=int, default=45)
+    d.add_argument("--out", default="reports", help="reports root the rounds are written in "
+                   "(default: %(default)s); an earlier demo's round is moved aside")
+    d.add_argument("--returns", default="demo_returns",
+                   help="where the synthetic returns go (default: %(default)s)")
+    d.add_argument("--seed", type=int, default=2026, help="seed of the random numbers: the "
+                   "same seed makes the same returns (default: %(default)s)")
+    d.add_argument("--cases", type=int, default=45,
+                   help="cases audited in each round (default: %(default)s)")
 
-    pb = sub.add_parser(
-        "publish", help="write the published copy of a finished round: its report pages and "
-        "summary.xlsx only, with counts of 1 to 5 (and every figure resting on them) as c and "
-        "no case-level sections, in <round>.published beside it",
-        description="Example: qa-audit publish reports/2026-Q3 (writes "
-                    "reports/2026-Q3.published; the round folder is only read).")
+    pb = _sub(sub, "publish", "write the published copy of a finished round: its report pages "
+              "and summary.xlsx only, with counts of 1 to 5 (and every figure resting on them) "
+              "as c and no case-level sections, in <round>.published beside it")
     pb.add_argument("round_folder", metavar="ROUND", help="a finished round's folder")
     pb.add_argument("--out", help="where the copy's folder is made (default: beside the round)")
     pb.add_argument("--force", action="store_true",
                     help="if the copy exists, move it aside and publish again")
 
-    nb = sub.add_parser("notebook", help="copy the audit lead's round notebook (run_round.ipynb) "
-                        "to a folder of your own, to run rounds from JupyterLab or papermill")
+    nb = _sub(sub, "notebook", "copy the audit lead's round notebook (run_round.ipynb) to a "
+              "folder of your own, to run rounds from JupyterLab or papermill")
     nb.add_argument("--out", default="my-rounds",
                     help="folder for the copy (default: %(default)s); an existing notebook is "
                          "never overwritten")
 
-    pr = sub.add_parser("profiles", help="list the profiles with their measures")
-    pr.add_argument("--profile", help="show one profile in full")
-    sub.add_parser("rules", help="print the catalogue of validation checks")
+    pr = _sub(sub, "profiles", "list the profiles with their measures, or check and show one")
+    pr.add_argument("--profile", help="show one profile in full: a shipped name (any case) or "
+                    "a path to your own profile file, which is checked")
+    _sub(sub, "rules", "print the catalogue of validation checks")
     return p
 
 
 def _cmd_template(a) -> int:
     profile = load_profile(a.profile)
+    _said_profile(a.profile)
     out = Path(a.out)
     if a.actions:
         if a.partner or a.all_partners or a.indicators:
@@ -128,12 +209,26 @@ def _cmd_template(a) -> int:
                              "--partner or --all-partners with it.")
         print(f"Wrote {write_scorecard(profile, out)}")
         return 0
-    partners = list(profile.partners) if a.all_partners else [a.partner]
+    if a.partner and a.all_partners:
+        raise ValueError("Give --partner or --all-partners, not both.")
+    partner = None
+    if a.partner:
+        partner = profile.partner_named(a.partner)
+        if partner != a.partner:
+            print(f"Partner: {partner} (as the profile names it)")
+    partners = list(profile.partners) if a.all_partners else [partner]
     for partner in partners:
         target = out / template_name(profile, partner) if (out.is_dir() or not out.suffix) else out
         path = write_template(profile, target, partner)
         print(f"Wrote {path}")
     return 0
+
+
+def _said_profile(given: str) -> None:
+    """Say which shipped profile a name given in another case or spelling means."""
+    name = shipped_profile_name(given)
+    if name is not None and name != given and not Path(given).exists():
+        print(f"Profile: {name}")
 
 
 def _summary_line(res) -> str:
@@ -144,6 +239,7 @@ def _summary_line(res) -> str:
 def _cmd_run(a) -> int:
     from qa_lib.run.round import run_round
 
+    _said_profile(a.profile)
     res = run_round(a.profile, a.round, a.inputs, a.out, allow_partial=a.allow_partial,
                     force=a.force, today=a.today, publish=a.publish, jobs=a.jobs,
                     period=a.period, indicators=a.indicators, actions=a.actions)
@@ -176,6 +272,7 @@ def _cmd_validate(a) -> int:
     from qa_lib.report.validation_report import validation_summary
     from qa_lib.run.round import validate_only
 
+    _said_profile(a.profile)
     v, folder = validate_only(a.profile, a.inputs, a.out, a.today, a.indicators,
                               a.actions)
     print(validation_summary(v))
@@ -241,6 +338,8 @@ def _cmd_profiles(a) -> int:
         prof = load_profile(name)
         if a.profile:
             print(prof.describe())
+            if not shipped_profile_name(a.profile) or Path(a.profile).exists():
+                print(f"\nThe profile file {prof.path} is valid.")
             continue
         print(f"{prof.name:<24} v{prof.version:<7} {prof.model.strategy}")
         for m in prof.measures:
