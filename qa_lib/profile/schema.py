@@ -395,12 +395,12 @@ def _columns_named(model: ProfileModel, dates: set[str]) -> list[tuple[str, str]
             for end in ("start", "end"):
                 col = getattr(rule, end)
                 if col is not None and col not in dates:
-                    out.append((f"{where}.{end}", f"'{col}' is not in date_columns"
+                    out.append((f"{where}.{end}", f"'{col}' is not in date_columns."
                                 + _near(col, dates)))
             for k, col in enumerate(rule.applies_when_any):
                 if col not in dates:
                     out.append((f"{where}.applies_when_any.{k}",
-                                f"'{col}' is not in date_columns" + _near(col, dates)))
+                                f"'{col}' is not in date_columns." + _near(col, dates)))
         for name, value in rule.params.items():
             if (name == "column" or name.endswith("_column")) and named(
                     f"{where}.params.{name}", value, "the column"):
