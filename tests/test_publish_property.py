@@ -258,6 +258,37 @@ SENTENCE_COUNT = re.compile(
 FACTS = {"Cases scored", "Cases", "Case and partner rows scored"}
 
 
+def _tables(html: str) -> dict[str, tuple[list[str], list[list[str]]]]:
+    """A page's tables by caption, the partner's name taken out of it."""
+    page = _Page()
+    page.feed(html)
+    return {re.sub(r" \(.*\)$", "", c): (h, r) for c, h, r in page.tables}
+
+
+def _pages_agree(pages: dict[str | None, str]) -> list[str]:
+    """A figure c on one page is c on every page showing it: each partner's row of data
+    quality, and the partnership's tool counts, read alike on every page."""
+    bad = []
+    tables = {p: _tables(html) for p, html in pages.items()}
+    allp = tables[None]
+    dq = {r[0]: r for r in allp.get("Data quality by partner", ([], []))[1]}
+    tools = {r[0]: r[1] for r in allp.get("Neglect tools named in the audits", ([], []))[1]}
+    for p, t in tables.items():
+        if p is None:
+            continue
+        for r in t.get("Data quality by partner", ([], []))[1]:
+            if dq.get(r[0]) != r:
+                bad.append(f"{p}: data quality {r} but the partnership page {dq.get(r[0])}")
+        header, rows = t.get("Neglect tools named in the audits", ([], []))
+        if "Partnership audits" in header:
+            j = header.index("Partnership audits")
+            for r in rows:
+                if tools.get(r[0]) != r[j]:
+                    bad.append(f"{p}: tool {r[0]} {r[j]} but the partnership page "
+                               f"{tools.get(r[0])}")
+    return bad
+
+
 def _check_page(name: str, html: str) -> list[str]:
     page = _Page()
     page.feed(html)
@@ -303,8 +334,10 @@ def leaks(data: RoundData) -> list[str]:
     bad = []
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(charts, "_png", lambda fig: "")
-        for partner in [None, *data.scored["partner"].unique()]:
-            bad += _check_page(partner or "partnership", report_body(data, partner))
+        pages = {p: report_body(data, p) for p in [None, *data.scored["partner"].unique()]}
+    for partner, html in pages.items():
+        bad += _check_page(partner or "partnership", html)
+    bad += _pages_agree(pages)
     with tempfile.TemporaryDirectory() as d:
         path = write_summary(Path(d) / "summary.xlsx", summary_views(data, True), HALTON,
                              [("Round", "2026-Q3")])
@@ -338,3 +371,7 @@ def test_the_checks_find_a_leak():
     assert _check_page("p", "<p>7 cases were read; 3 rows were left out.</p>")
     assert _check_page("p", "<dl><dt>Cases scored</dt><dd>4</dd></dl>")
     assert not _check_table("t", ["Criterion", "Rows", "% Yes"], [["T3", "40", "50.0"]])
+    dq = ('<table><caption>Data quality by partner</caption><tr><th>Partner</th>'
+          '<th>Rows scored</th></tr><tr><td>A</td><td>{}</td></tr></table>')
+    assert _pages_agree({None: dq.format("c"), "A": dq.format("7")})
+    assert not _pages_agree({None: dq.format("c"), "A": dq.format("c")})

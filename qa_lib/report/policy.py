@@ -150,6 +150,15 @@ class Policy:
                     low[min(rest)[1]] = True
         return pd.Series(low, index=figures.index)
 
+    def hidden_counts(self, counts: pd.DataFrame) -> pd.DataFrame:
+        """Which counts of a grid whose rows and columns both add up to shown totals (tools
+        by partner, with the partnership's column) are c: 1 to 5, then the next smallest in
+        any row or column with one alone. The one answer every page and sheet showing
+        part of the grid uses. All False outside publishing mode."""
+        if not self.publishing or counts.empty:
+            return pd.DataFrame(False, index=counts.index, columns=counts.columns)
+        return _secondary_both(counts)
+
     @overload
     def lows(self, n: pd.DataFrame) -> pd.DataFrame: ...
     @overload

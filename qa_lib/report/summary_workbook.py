@@ -176,8 +176,10 @@ def summary_views(data: RoundData, publish: bool = False) -> dict[str, View]:
     tools.index.name = "Partner"
     if len(tools.columns):
         # partners' rows add up to the partnership's, tools' columns to each one's audits
-        views["Tools used"] = (policy.suppress(tools, counts=list(tools.columns),
-                                               secondary="both", sheet=True), (), True)
+        grid = policy.hidden_counts(data.tools).T  # the pages' answer, partners as rows
+        views["Tools used"] = (policy.suppress(
+            tools, counts=list(tools.columns), secondary=None,
+            hidden={c: grid[c] for c in tools.columns}, sheet=True), (), True)
     for g in profile.graded_tools:  # one sheet per graded tool: its distance travelled
         views[f"Distance travelled ({g.key})"[:31]] = (_distance(data, policy, g), (), False)
     themes = themes_shown(data, policy)

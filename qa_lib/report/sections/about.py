@@ -17,14 +17,17 @@ from qa_lib.scoring import aggregate as agg
 
 def data_quality_section(data: RoundData, partner: str | None) -> str:
     """Rows scored and left out, missing answers, notes, insufficient evidence."""
-    dq = agg.data_quality(data.scored, data.profile, data.problems, data.excluded, partner)
+    policy = Policy.of(data)
+    dq = agg.data_quality(data.scored, data.profile, data.problems, data.excluded,
+                          None if data.partner is None and policy.publishing else partner)
+    shown = data_quality_table(dq, policy, partner)
     return (fr.paragraph(
         "Missing answers are blank cells where an answer was expected; they are left out of "
         "scores. A measure with fewer than half of its applicable criteria answered is not "
         "scored (insufficient evidence). Notes are values the toolkit read in a standard "
         "form, such as 'y' read as 'Yes'. Personal details redacted counts the names, dates, "
         "addresses and other identifiers removed from the free text.")
-        + data_quality_table(dq, Policy.of(data)))
+        + shown)
 
 
 DQ_COUNTS = ["Rows scored", "Rows left out", "Missing answers",
@@ -32,15 +35,18 @@ DQ_COUNTS = ["Rows scored", "Rows left out", "Missing answers",
              "Personal details redacted"]
 
 
-def data_quality_table(dq: pd.DataFrame, policy: Policy) -> str:
+def data_quality_table(dq: pd.DataFrame, policy: Policy, partner: str | None = None) -> str:
     """The data-quality table: every count about a partner is c when 1 to 5 (and, down each
     column, the next smallest where the round's total would reveal it); the share missing
-    goes with its count."""
+    goes with its count. With ``partner``, only its row, suppressed as in the whole table
+    (so a partner's page and the partnership's never differ)."""
     missing = dq["Missing answers"].map(policy.low) if len(dq) else pd.Series(dtype=bool)
-    return policy.table(
-        dq, "Data quality by partner", counts=DQ_COUNTS, secondary="columns",
-        hidden={"% missing": missing}, row_header="Partner",
-        number_columns={**{c: 0 for c in DQ_COUNTS}, "% missing": 1})
+    shown = policy.suppress(dq, counts=DQ_COUNTS, secondary="columns",
+                            hidden={"% missing": missing})
+    if partner is not None and len(shown):
+        shown = shown[shown["Partner"] == partner]
+    return fr.table(shown, "Data quality by partner", row_header="Partner",
+                    number_columns={**{c: 0 for c in DQ_COUNTS}, "% missing": 1})
 
 
 def method_section(data: RoundData, partner: str | None = None) -> str:

@@ -86,8 +86,24 @@ def tools_section(data: RoundData, partner: str | None) -> str:
         + policy.table(_shares_in_words(tu), f"Neglect tools named in the audits ({who})",
                        index=True,
                        counts=[c for c in tu.columns if c not in shares], secondary="columns",
+                       hidden=_tools_hidden(data, tu, partner, policy),
                        withheld=shares, row_header="Tool",
                        number_columns={c: (1 if c in shares else 0) for c in tu.columns}))
+
+
+def _tools_hidden(data: RoundData, tu: pd.DataFrame, partner: str | None, policy: Policy
+                  ) -> dict[str, pd.Series]:
+    """The counts of the tools table that are c in the grid of every partner's counts
+    (:meth:`Policy.hidden_counts`), so this page and the others never differ."""
+    if not len(data.tools):
+        return {}
+    grid = policy.hidden_counts(data.tools).reindex(tu.index, fill_value=False)
+    out = {}
+    for col, who in (("Audits", partner or agg.PARTNERSHIP),
+                     ("Partnership audits", agg.PARTNERSHIP)):
+        if col in tu and who in grid:
+            out[col] = grid[who].astype(bool)
+    return out
 
 
 def _shares_in_words(tu: pd.DataFrame) -> pd.DataFrame:
