@@ -43,7 +43,7 @@ from qa_lib.common.problems import (
 )
 from qa_lib.common.vocabulary import Severity
 from qa_lib.ingest.returns import read_returns
-from qa_lib.profile.schema import Profile, load_profile
+from qa_lib.profile.schema import CaseRefPattern, ExtraColumn, Profile, load_profile
 
 ROOT = Path(__file__).resolve().parents[1]
 HALTON = load_profile(HALTON_V1)
@@ -754,6 +754,41 @@ def test_v12_the_voice_of_an_unborn_child(tmp_path):
                                 "the child's voice")
 
 
+# a profile with a percentage column and a case reference pattern (issue 15)
+NUMBERS = Profile(model=HALTON.model.model_copy(update={
+    "extra_columns": (*HALTON.model.extra_columns, ExtraColumn(
+        key="attendance_pct", type="number", question="School attendance this term, %")),
+    "case_ref_pattern": CaseRefPattern(regex="HAL-[0-9]{4}", example="HAL-0001")}),
+    path=HALTON.path)
+NUMBER_KEYS = [*KEYS, "attendance_pct"]
+
+
+@covers("M01", "N24", "V13")
+def test_m01_n24_v13_a_number_column(tmp_path):
+    found = problems(tmp_path, "police.csv", csv_bytes([
+        row(attendance_pct="about 80"), row(case_ref="HAL-0002", attendance_pct="92%"),
+        row(case_ref="HAL-0003", attendance_pct="150")], NUMBER_KEYS), NUMBERS)
+    col = letter("attendance_pct", NUMBER_KEYS)
+    p = one(found, "M01")
+    assert (p.row, p.letter, p.message) == (
+        2, col, "'about 80' is not a number (a percentage, 0 to 100).")
+    p = one(found, "N24")
+    assert (p.row, p.letter, p.message) == (
+        3, col, "'92%' was read as 92: the column holds a percentage, and the % sign is not "
+        "needed.")
+    p = one(found, "V13")
+    assert (p.row, p.letter, p.message) == (
+        4, col, "150 is outside the range of attendance_pct: a percentage from 0 to 100.")
+
+
+@covers("V14")
+def test_v14_case_ref_not_in_the_partnerships_form(tmp_path):
+    p = one(problems(tmp_path, "police.csv", csv_bytes([row(case_ref="HAL-12")], NUMBER_KEYS),
+                     NUMBERS), "V14")
+    assert (p.row, p.letter, p.value, p.message) == (
+        2, "A", "HAL-12", "'HAL-12' is not in the form agreed for the round, such as HAL-0001.")
+
+
 def test_a_valid_row_has_no_problem(tmp_path):
     """The rows above differ from this one in one value each, so each code comes from it."""
     assert problems(tmp_path, "police.csv", csv_bytes([row()])) == []
@@ -971,7 +1006,7 @@ def test_every_code_has_a_unit_test():
 
 
 def test_the_registry_holds_every_reading_and_validation_code():
-    assert len(REGISTRY) == 80
+    assert len(REGISTRY) == 84
     assert {c.code for c in CHECKS} == {c for c in REGISTRY if c.startswith("V")}
     assert all(REGISTRY[c.code] is c.definition for c in CHECKS)
     assert {d.severity for d in REGISTRY.values()} == {Severity.ERROR, Severity.NOTE}

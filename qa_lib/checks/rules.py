@@ -518,3 +518,55 @@ def doc_with_catalogue(doc: str) -> str:
     return doc[:start] + catalogue_markdown() + doc[stop:]
 
 
+
+
+# --------------------------------------------------------------------------- where the partner types
+
+
+def _number(v: float) -> str:
+    return f"{v:g}"
+
+
+@check("V13", "A number outside the range the profile gives its column.",
+       "Check the number: correct it, or leave the cell blank if it is not known.",
+       ["number columns"])
+def number_in_range(t: pd.DataFrame, ctx: Context) -> Iterator[Failure]:
+    """A number column's value lies within the column's min and max (a percentage column:
+    0 to 100 unless the profile says otherwise)."""
+    for col in ctx.profile.columns:
+        if col.type != "number" or col.key not in t or (col.min is None and col.max is None):
+            continue
+        values = pd.to_numeric(t[col.key], errors="coerce")
+        lo = -np.inf if col.min is None else col.min
+        hi = np.inf if col.max is None else col.max
+        bad = values.notna() & ((values < lo) | (values > hi))
+        if not bad.any():
+            continue
+        if col.min is not None and col.max is not None:
+            span = f"from {col.min} to {col.max}"
+        else:
+            span = f"at least {col.min}" if col.min is not None else f"at most {col.max}"
+        what = "a percentage" if col.percent else "a number"
+        msg = values[bad].map(lambda v, k=col.key, s=span, w=what: f"{_number(v)} is outside "
+                              f"the range of {k}: {w} {s}.")
+        yield Failure(bad, col.key, msg)
+
+
+@check("V14", "The case reference is not in the form the partnership agreed (the profile's "
+       "case_ref_pattern).",
+       "Write the case reference in the form agreed for the round (see the example in the "
+       "message).", ["case_ref"])
+def case_ref_pattern(t: pd.DataFrame, ctx: Context) -> Iterator[Failure]:
+    """case_ref matches the profile's own pattern, where the profile gives one; references
+    that look like personal data are left to V03, which withholds them."""
+    pattern = ctx.profile.model.case_ref_pattern
+    if pattern is None or "case_ref" not in t:
+        return
+    ref = t["case_ref"].astype("string")
+    bad = ref.notna() & ~ref.str.fullmatch(pattern.regex).fillna(True)
+    bad &= cast(pd.Series, identifier_kinds(t["case_ref"])).isna()
+    if not bad.any():
+        return
+    msg = ref[bad].map(lambda v: f"'{v}' is not in the form agreed for the round, such as "
+                       f"{pattern.example}.")
+    yield Failure(bad, "case_ref", msg)

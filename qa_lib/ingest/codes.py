@@ -1,6 +1,6 @@
 """Every problem code raised while reading returns, each defined once.
 
-F: the whole file is refused (or cannot be placed). A, D, C, G, X: a cell cannot be read,
+F: the whole file is refused (or cannot be placed). A, D, C, G, M, X: a cell cannot be read,
 so its row cannot be scored. N: a note; the value was read as intended, or a thing was
 skipped, and the audit lead is told what was assumed. Validation codes (V) are defined
 beside their checks in :mod:`qa_lib.checks.rules`; all go into one registry
@@ -154,6 +154,13 @@ G01 = define(
     message="'{value}' is not a whole number from {lo} to {hi}.",
     fix="Enter a grade from {lo} (best) to {hi} (worst), or leave it blank.",
     fields=("grade columns",))
+M01 = define(
+    "M01", Severity.ERROR, "A value in a number column that is not a number ('about 80', "
+    "'n/k').",
+    message="'{value}' is not a number{unit}.{why}",
+    fix="Enter the number alone (80, not 'about 80'), or leave the cell blank if it is not "
+    "known.",
+    fields=("number columns",))
 X01 = define(
     "X01", Severity.ERROR, "A formula with no saved result (the file was never opened and saved in Excel).",
     message="Cell {ref} has a formula with no saved result{formula}, so its value cannot be read.",
@@ -270,6 +277,12 @@ N23 = define(
             "asks ('{value}' as {day_first}), since no date in the file settles it.",
     fix="Ask the partner to confirm the dates are day first (DD/MM/YYYY); if they are month "
         "first, ask for the return again with UK dates.", fields=DATES)
+N24 = define(
+    "N24", Severity.NOTE, "A percentage written with its % sign ('92%') in a percentage column "
+    "was read as the number (92).",
+    message="'{value}' was read as {number}: the column holds a percentage, and the % sign "
+    "is not needed.",
+    fix="No action needed; next time enter the number alone.", fields=("number columns",))
 N18 = define(
     "N18", Severity.NOTE,
     "A special file (pipe, socket, device) or a folder not for reading (a repeated link, the "

@@ -18,7 +18,25 @@ import numpy as np
 import pandas as pd
 
 from qa_lib.common.problems import Issue
-from qa_lib.ingest.codes import A01, A02, C01, C02, D01, D02, D03, D04, G01, N10, N11, N12, N13, N14, N19
+from qa_lib.ingest.codes import (
+    A01,
+    A02,
+    C01,
+    C02,
+    D01,
+    D02,
+    D03,
+    D04,
+    G01,
+    M01,
+    N10,
+    N11,
+    N12,
+    N13,
+    N14,
+    N19,
+    N24,
+)
 
 # The dates a case audit can hold: the children audited were born this century, and a
 # date after the audit date is refused by validation (V07). Outside this window a date is
@@ -125,6 +143,8 @@ def is_blank(v: object) -> bool:
 
 def show_value(v: object) -> str:
     """A cell value as the audit lead would read it (dates day first)."""
+    if isinstance(v, ShownAsPercent):
+        return str(v)
     if isinstance(v, (dt.datetime, pd.Timestamp)):
         return v.strftime("%d/%m/%Y") if (v.hour, v.minute, v.second) == (0, 0, 0) else str(v)
     if isinstance(v, dt.date):
@@ -275,6 +295,63 @@ def grade_parser(lo: int, hi: int) -> Callable[[object], Parsed]:
         if isinstance(v, bool) or not f.is_integer() or not lo <= f <= hi:
             return None, G01.issue(value=show_value(v), lo=lo, hi=hi)
         return int(f), None
+
+    return parse
+
+
+class ShownAsPercent(float):
+    """A number an Excel cell formatted as a percentage holds: 0.93, shown as 93%.
+
+    python-calamine gives only the value; the workbook reader marks the cells whose number
+    format is a percentage (:mod:`qa_lib.ingest.workbook`) so a number column reads the 93
+    the partner saw. Anywhere else it is the float it holds."""
+
+    def __repr__(self) -> str:
+        return f"{float(self) * 100:g}%"
+
+    __str__ = __repr__
+
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")  # 1,250 or 1,250.5
+
+
+def number_parser(percent: bool = False) -> Callable[[object], Parsed]:
+    """A parser for a number column (its range is checked by validation, V13). A number as
+    typed, in a cell or as text (spaces, a leading +, thousands separated by commas). A
+    percentage column (``percent``) takes '92%' as 92, with a note, and a cell formatted as
+    a percentage holding 0.93 as the 93 it shows; anything else ('about 80', 'n/k', TRUE)
+    is an error, never read as blank."""
+    unit = " (a percentage, 0 to 100)" if percent else ""
+
+    def not_a_number(shown: str, why: str = "") -> Parsed:
+        return None, M01.issue(value=shown, unit=unit, why=why)
+
+    def parse(v: object) -> Parsed:
+        if isinstance(v, (bool, np.bool_)):
+            return not_a_number(show_value(v).upper(), " TRUE and FALSE are not numbers.")
+        if isinstance(v, ShownAsPercent):
+            return round(float(v) * 100, 9), None  # the 93 the partner saw as 93%
+        if isinstance(v, (int, float, np.number)):
+            f = float(v)
+            return (f, None) if np.isfinite(f) else not_a_number(show_value(v))
+        if isinstance(v, (dt.date, dt.datetime)):
+            return not_a_number(show_value(v), " It was read as a date: format the cell as a "
+                                "number and type the number again.")
+        raw = show_value(v)
+        s = re.sub(r"\s+", "", raw.translate(_TYPOGRAPHIC)).replace("\u2212", "-")
+        pct = s.endswith("%")
+        body = s[:-1] if pct else s
+        if _GROUPED.fullmatch(body):
+            body = body.replace(",", "")
+        if not _NUMBER.fullmatch(body):
+            return not_a_number(raw.strip())
+        f = float(body)
+        if not pct:
+            return f, None
+        if not percent:
+            return not_a_number(raw.strip(), " This column holds a number, not a percentage.")
+        return f, N24.issue(value=raw.strip(), number=show_value(f))
 
     return parse
 

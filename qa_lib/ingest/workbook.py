@@ -44,7 +44,7 @@ from qa_lib.ingest.codes import (
     X01,
     X02,
 )
-from qa_lib.ingest.values import Unreadable
+from qa_lib.ingest.values import ShownAsPercent, Unreadable
 
 OTHER_SPREADSHEETS = {".xlsb", ".numbers", ".gsheet", ".wk4", ".123"}  # refused when not read by content
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlt", ".ods", ".ots"}
@@ -78,6 +78,7 @@ class Grid:
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # row0, col0, row1, col1
     far_cells: list[str] = field(default_factory=list)  # cells ignored outside the table
     marks: dict[tuple[int, int], Unreadable] = field(default_factory=dict)  # (row, col) -> cell
+    percent: set[tuple[int, int]] = field(default_factory=set)  # numbers shown as 93%: (row, col)
 
 
 def _refuse_damaged(how: str = "") -> FileRefused:
@@ -402,7 +403,8 @@ def _tidied(compactor: _Compactor, name: str) -> np.ndarray | None:
     return row_map
 
 
-def _scan_xlsx(xml: bytes, name: str) -> tuple[Grid, list[bytes] | None, np.ndarray | None]:
+def _scan_xlsx(xml: bytes, name: str, percent_styles: frozenset[bytes] = frozenset()
+               ) -> tuple[Grid, list[bytes] | None, np.ndarray | None]:
     """What the sheet XML shows that calamine does not: formulas with no saved result,
     Excel errors, hidden rows and columns, merged ranges; and a tidied XML if needed (a
     stray value or formatting far down or far right: see :class:`_Compactor`)."""
@@ -422,6 +424,7 @@ def _scan_xlsx(xml: bytes, name: str) -> tuple[Grid, list[bytes] | None, np.ndar
     grid.merges = _merges(xml[data_end:] if data_end > 0 else b"", p)
     marks = {**_formula_marks(xml, p), **_error_marks(xml, p)}
     grid.marks = {k: v for k, v in marks.items() if k[1] < MAX_COLUMNS}
+    grid.percent = _percent_cells(xml, p, percent_styles)
     return grid, new_xml, row_map
 
 
@@ -442,8 +445,8 @@ def _pieces(f: IO[bytes], first: bytes, row: bytes) -> Iterator[bytes]:
             buf = buf[cut:]
 
 
-def _scan_xlsx_stream(f: IO[bytes], name: str) -> tuple[Grid, list[bytes] | None,
-                                                         np.ndarray | None]:
+def _scan_xlsx_stream(f: IO[bytes], name: str, percent_styles: frozenset[bytes] = frozenset()
+                      ) -> tuple[Grid, list[bytes] | None, np.ndarray | None]:
     """:func:`_scan_xlsx` for a sheet XML too big to hold whole (hundreds of MB once
     unzipped when formatting reaches row 1,000,000), read from ``f`` in pieces: the same
     findings, in memory bounded by a piece and the rows that hold values. The sheet is
@@ -473,6 +476,7 @@ def _scan_xlsx_stream(f: IO[bytes], name: str) -> tuple[Grid, list[bytes] | None
         if compactor.closed:  # only a cell with content can hold a formula or an error
             formulas.update(_formula_marks(piece, p))
             errors.update(_error_marks(piece, p))
+            grid.percent |= _percent_cells(piece, p, percent_styles)
         last_tag = piece.rfind(b"<" + p + b"row ")
         if last_tag >= 0:
             last = _ROW_REF.search(_tag(piece, last_tag))
@@ -487,6 +491,50 @@ def _scan_xlsx_stream(f: IO[bytes], name: str) -> tuple[Grid, list[bytes] | None
         grid.far_cells.clear()
         return grid, None, None
     return grid, kept, _tidied(compactor, name)
+
+
+def _percent_styles(zf: zipfile.ZipFile) -> frozenset[bytes]:
+    """The style indexes (the ``s="..."`` of a cell) whose number format shows a percentage:
+    Excel's built-in 0% and 0.00% (9, 10) or a custom format with a % outside quotes."""
+    member = "xl/styles.xml"
+    try:
+        for r in ET.fromstring(zf.read("xl/_rels/workbook.xml.rels")):
+            if r.get("Type", "").endswith("/styles"):
+                t = r.get("Target", "")
+                member = t.lstrip("/") if t.startswith("/") else posixpath.normpath(
+                    posixpath.join("xl", t))
+        root = ET.fromstring(zf.read(member))
+    except (KeyError, ET.ParseError, zipfile.BadZipFile, OSError):
+        return frozenset()
+    percent_ids = {"9", "10"}
+    for el in root.iter():
+        if el.tag.endswith("}numFmt"):
+            code = re.sub(r'"[^"]*"|\\.', "", el.get("formatCode", ""))
+            if "%" in code:
+                percent_ids.add(el.get("numFmtId", ""))
+    xfs = next((el for el in root if el.tag.endswith("}cellXfs")), None)
+    if xfs is None:
+        return frozenset()
+    return frozenset(str(i).encode() for i, xf in enumerate(x for x in xfs if x.tag.endswith("}xf"))
+                     if xf.get("numFmtId") in percent_ids)
+
+
+def _percent_cells(xml: bytes, p: bytes, styles: frozenset[bytes]) -> set[tuple[int, int]]:
+    """Number cells whose style shows them as a percentage, by (Excel row, 0-based column)."""
+    if not styles:
+        return set()
+    which = b"|".join(re.escape(s) for s in sorted(styles))
+    out: set[tuple[int, int]] = set()
+    for m in re.finditer(b"<" + p + rb"c\s([^>]*?\ss=\"(?:" + which + rb")\"[^>]*)>", xml):
+        attrs = b" " + m.group(1)
+        t = _T_ATTR.search(attrs)
+        ref = _CELL_REF.search(attrs)
+        if ref is None or (t is not None and t.group(1) != b"n"):
+            continue  # text, a boolean, an error: not a number shown as a percentage
+        col = _col_index(ref.group(1))
+        if col < MAX_COLUMNS:
+            out.add((int(ref.group(2)), col))
+    return out
 
 
 def _hidden_cols(head: bytes, p: bytes, grid: Grid) -> None:
@@ -700,6 +748,7 @@ class Book:
             try:
                 self.zip = zipfile.ZipFile(io.BytesIO(data))
                 self.paths = _xlsx_sheet_paths(self.zip)
+                self.percent_styles = _percent_styles(self.zip)
             except (zipfile.BadZipFile, KeyError, ET.ParseError, EOFError, ValueError):
                 raise _refuse_damaged() from None
         self.book = self._open(data)
@@ -722,9 +771,9 @@ class Book:
         down to row 1,000,000 makes a sheet XML of about 1 GB once unzipped)."""
         assert self.zip is not None
         if self.zip.getinfo(member).file_size <= STREAM_BYTES:
-            return _scan_xlsx(self.zip.read(member), name)
+            return _scan_xlsx(self.zip.read(member), name, self.percent_styles)
         with self.zip.open(member) as f:
-            return _scan_xlsx_stream(f, name)
+            return _scan_xlsx_stream(f, name, self.percent_styles)
 
     def load(self, name: str) -> Grid:
         if self.kind == "csv":
@@ -754,12 +803,26 @@ class Book:
         raw = _grid_from_rows(rows)
         if row_map is not None:
             raw.index = row_map[:len(raw)] - 1
-        grid.raw = _put_marks(raw, grid.marks)
+        grid.raw = _put_marks(_put_percents(raw, grid.percent), grid.marks)
         return grid
 
 
 def _password_protected() -> FileRefused:
     return F03.refuse()
+
+
+def _put_percents(raw: pd.DataFrame, cells: set[tuple[int, int]]) -> pd.DataFrame:
+    """Mark the numbers of cells shown as a percentage (0.93 shown as 93%), so a number column
+    reads what the partner saw; any other column reads the number as before."""
+    width = raw.shape[1]
+    hits = [(r - 1, c) for r, c in cells if c < width and r - 1 in raw.index]
+    for r, c in hits:
+        v = raw.at[r, c]
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v:
+            if raw[c].dtype != object:
+                raw[c] = raw[c].astype(object)
+            raw.at[r, c] = ShownAsPercent(v)
+    return raw
 
 
 def _put_marks(raw: pd.DataFrame, marks: dict[tuple[int, int], Unreadable]) -> pd.DataFrame:

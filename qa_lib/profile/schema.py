@@ -146,6 +146,16 @@ class ExtraColumn(_Strict):
     min: int | None = None
     max: int | None = None
     required_when: RequiredWhen | None = None
+    # a number column holding a percentage: '92%' is read as 92, a cell formatted as a
+    # percentage as the number it shows, and the range is 0 to 100 unless min/max say
+    # otherwise. Taken as set for a number column whose key ends _pct or _percent.
+    unit: Literal["percent"] | None = None
+
+    @property
+    def is_percent(self) -> bool:
+        """A number column holding a percentage (``unit: percent``, or a key ending _pct)."""
+        return self.type == "number" and (
+            self.unit == "percent" or self.key.endswith(("_pct", "_percent")))
 
 
 class Drift(_Strict):
@@ -473,7 +483,7 @@ class Column:
     """One column of the audit sheet, as the template writes it and the reader expects it."""
 
     key: str
-    type: str  # text | choice | multi_choice | date | answer | grade
+    type: str  # text | choice | multi_choice | date | answer | grade | number
     question: str
     required: bool = False  # a value is needed in every row
     in_header: bool = True  # the column must be present in a return
@@ -484,6 +494,7 @@ class Column:
     required_when: RequiredWhen | None = None
     group: str = "Case"
     extra: dict = field(default_factory=dict)
+    percent: bool = False  # a number column holding a percentage
 
 
 def _name(entry: str | Listed) -> str:
@@ -581,9 +592,12 @@ class Profile:
                 choices = self.tools
             elif x.choices_from == "partners":
                 choices = self.partners
+            lo, hi = x.min, x.max
+            if x.is_percent:
+                lo, hi = (0 if lo is None else lo), (100 if hi is None else hi)
             cols.append(Column(x.key, x.type, x.question, in_header=False, choices=choices,
-                               min=x.min, max=x.max, required_when=x.required_when,
-                               group="Further detail"))
+                               min=lo, max=hi, required_when=x.required_when,
+                               group="Further detail", percent=x.is_percent))
         for g in self.model.graded_tools:  # first and latest grade in each area, generated
             for which in ("first", "latest"):
                 for area, area_name in g.area_list:
