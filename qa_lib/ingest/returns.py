@@ -62,6 +62,7 @@ from qa_lib.ingest.values import (
     grade_parser,
     is_blank,
     multi_choice_parser,
+    number_parser,
     parse_answer,
     parse_case_ref,
     parse_date,
@@ -876,6 +877,8 @@ def _coerce(raw: pd.DataFrame, profile: Profile, letters, problems: list[Problem
             fn = multi_choice_parser(col.choices)
         elif col.type == "grade":
             fn = grade_parser(col.min or 1, col.max or 5)
+        elif col.type == "number":
+            fn = number_parser(col.percent)
         elif col.key == "case_ref":
             fn = parse_case_ref
         else:
@@ -891,6 +894,8 @@ def _coerce(raw: pd.DataFrame, profile: Profile, letters, problems: list[Problem
             out[col.key] = pd.to_datetime(pd.Series(parsed, index=raw.index, dtype=object))
         elif col.type == "grade":
             out[col.key] = pd.array(parsed, dtype="Int64")
+        elif col.type == "number":
+            out[col.key] = pd.Series(parsed, index=raw.index, dtype="float64")
         else:
             out[col.key] = pd.Series(parsed, index=raw.index, dtype=object)
         if col.key == "partner":
