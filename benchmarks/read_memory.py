@@ -58,13 +58,13 @@ BATCH = 20_000  # rows of XML written at a time
 def real_return(folder: Path, cases: int) -> Path:
     """The Halton tool (build_template, 500 formatted rows) with ``cases`` rows filled in as a
     partner would, saved as ``folder/return.xlsx``."""
-    from qa_lib.profile.audit_tool import build_template
+    from qa_lib.profile.audit_tool import build_template, tool_cell, tool_columns
     from qa_lib.profile.schema import load_profile
 
     profile = load_profile(PROFILE)
     wb = build_template(profile, None)
     ws = wb["Audit"]
-    header = {c.value: c.column for c in ws[1]}
+    start, header = tool_columns(ws)
     tools = [t for t in profile.model.tools if t != "Other"]
     answers = ["Yes", "Partly", "No", "Yes", None]
     for i in range(cases):
@@ -80,7 +80,7 @@ def real_return(folder: Path, cases: int) -> Path:
         if row.get("TU1") in ("Yes", "Partly"):
             row["tool_name"] = tools[i % len(tools)]
         for key, value in row.items():
-            ws.cell(row=i + 2, column=header[key], value=value)
+            tool_cell(ws, start + i, header[key]).value = value
     folder.mkdir(parents=True)
     path = folder / "return.xlsx"
     wb.save(path)

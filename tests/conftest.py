@@ -25,7 +25,7 @@ import pytest
 from hypothesis import settings
 from jupyter_client.manager import AsyncKernelManager, KernelManager
 
-from qa_lib.profile.audit_tool import build_template, slugify
+from qa_lib.profile.audit_tool import ToolLayout, build_template, slugify, tool_cell, tool_columns
 from qa_lib.profile.schema import Profile, load_profile
 from qa_lib.report.round_data import RoundData
 from qa_lib.run import folder as round_folder
@@ -140,11 +140,12 @@ def _template_key(profile: Profile) -> tuple[str, str, str]:
     return (profile.name, profile.version, str(profile.path))
 
 
-# The tests' blank tool formats 60 case rows rather than the real tool's 500: the same
-# workbook in every other way, saved about five times faster for each return a test writes.
-# Full-size tools are read in the demo tests (tests/test_synthetic.py, and every profile's
-# round through the notebooks in tests/test_profiles_e2e.py) and written in
-# tests/test_template.py.
+# The tests' blank tool checks 60 case rows rather than the real tool's 500, and has the
+# layout of the tools before issue 15 (keys in row 1, cases from row 2: a return made with
+# one must still be read), so the Excel rows the tests name are those of their cases; the
+# same workbook in every other way. The real tool (three heading rows, cases from row 4) is
+# filled and read in tests/test_template.py and in the demo tests (tests/test_synthetic.py,
+# and every profile's round through the notebooks in tests/test_profiles_e2e.py).
 TEST_TEMPLATE_ROWS = 60
 
 
@@ -153,7 +154,8 @@ def blank_template(profile: Profile) -> bytes:
     key = _template_key(profile)
     if key not in _BLANK_TEMPLATES:
         buf = io.BytesIO()
-        build_template(profile, None, rows=TEST_TEMPLATE_ROWS).save(buf)
+        build_template(profile, None, rows=TEST_TEMPLATE_ROWS, layout=ToolLayout.KEYS_ONLY
+                       ).save(buf)
         _BLANK_TEMPLATES[key] = buf.getvalue()
     return _BLANK_TEMPLATES[key]
 
@@ -174,13 +176,13 @@ def write_return(folder: Path, profile: Profile, rows: list[dict], partner: str 
         _LOADED_TEMPLATES[key] = openpyxl.load_workbook(io.BytesIO(blank_template(profile)))
     wb = _LOADED_TEMPLATES[key]
     ws = wb["Audit"]
-    header = {c.value: c.column for c in ws[1]}
+    start, header = tool_columns(ws)
     touched = []
     try:
-        for r, row in enumerate(rows, start=2):
+        for r, row in enumerate(rows, start=start):
             for k, value in row.items():
                 existed = (r, header[k]) in ws._cells
-                cell = ws.cell(row=r, column=header[k])
+                cell = tool_cell(ws, r, header[k])  # a new cell takes its column's format
                 touched.append((cell, existed, copy.copy(cell._style), cell._value, cell.data_type))
                 cell.value = value
         wb.save(path)

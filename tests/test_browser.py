@@ -9,6 +9,7 @@ import pytest
 
 from browser import axe_violations, open_offline
 from conftest import HALTON_V1
+from qa_lib.profile.audit_tool import tool_columns
 from qa_lib.profile.schema import load_profile
 from qa_lib.run.round import run_round
 from qa_lib.run.synthetic import make_demo_returns
@@ -28,8 +29,8 @@ def pages(tmp_path_factory):
                              quality=[0.8, 0.9, 0.3])
     wb = openpyxl.load_workbook(demo.returns / "housing.xlsx")
     ws = wb["Audit"]
-    header = {c.value: c.column for c in ws[1]}
-    ws.cell(row=3, column=header["TU3"], value="Maybe")  # one bad row: a partial round
+    start, header = tool_columns(ws)
+    ws.cell(row=start + 1, column=header["TU3"], value="Maybe")  # one bad row: a partial round
     wb.save(demo.returns / "housing.xlsx")
     res = run_round(halton, "2026-Q3", demo.returns, root / "reports", today=TODAY_DEMO,
                     allow_partial=True, progress=lambda s: None)

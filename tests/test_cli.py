@@ -11,7 +11,7 @@ def test_template_command_writes_the_tool(tmp_path, capsys):
                  "--out", str(tmp_path)]) == 0
     path = tmp_path / "halton-audit-tool-cheshire-police.xlsx"
     assert path.is_file()
-    assert openpyxl.load_workbook(path)["Audit"]["A1"].value == "case_ref"
+    assert openpyxl.load_workbook(path)["Audit"]["A3"].value == "case_ref"  # under the questions
     assert str(path) in capsys.readouterr().out
 
 

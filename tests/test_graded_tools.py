@@ -292,7 +292,7 @@ def test_template_writes_grade_columns_with_whole_number_validation(
         request, tmp_path, which, keys, top):
     profile = request.getfixturevalue(which)
     path = write_template(profile, tmp_path / "tool.xlsx", POLICE)
-    header = [c.value for c in openpyxl.load_workbook(path)["Audit"][1]]
+    header = [c.value for c in openpyxl.load_workbook(path)["Audit"][3]]  # keys: row 3
     assert header == [c.key for c in profile.columns]
     whole = _whole_validations(path)
     for k in keys:
@@ -304,7 +304,7 @@ def test_template_writes_grade_columns_with_whole_number_validation(
 def test_demo_grades_cases_naming_the_graded_tool(tmp_path, heat):
     demo = make_demo_returns(heat, tmp_path / "demo", cases=30, partners=[POLICE, HV],
                              template_rows=60)
-    rows = pd.concat([pd.read_excel(f, sheet_name="Audit", engine="openpyxl") for f in
+    rows = pd.concat([pd.read_excel(f, sheet_name="Audit", engine="openpyxl", header=2) for f in
                       sorted(demo.returns.glob("*.xlsx"))], ignore_index=True)
     rows = rows[rows["case_ref"].notna()]
     named = rows["tool_name"] == HEAT

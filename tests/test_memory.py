@@ -116,8 +116,7 @@ def _sprawling_sheet(xml: str) -> str:
     a hidden column and row, a merged range, a formula with no saved result, an error, a
     value and an empty formatted cell beyond column ZZ, formatted rows, runs of empty rows
     (one of more than 1,000), values far down and a row formatted at row 1,048,576."""
-    xml = xml.replace('<col width="22" customWidth="1" min="3" max="3"',
-                      '<col width="22" customWidth="1" min="3" max="3" hidden="1"', 1)
+    xml = re.sub(r'(<col [^>]*min="3" max="3")', r'\1 hidden="1"', xml, count=1)
     xml = xml.replace('<row r="3">', '<row r="3" hidden="1">', 1)
     xml = xml.replace('</row><row r="5">', '<c r="AU4"><f>TODAY()</f></c></row><row r="5">', 1)
     xml = xml.replace('</row><row r="6">', '<c r="AV5" t="e"><v>#N/A</v></c></row><row r="6">', 1)

@@ -224,7 +224,7 @@ def test_template_writes(profile, tmp_path):
     import openpyxl
 
     path = write_template(profile, tmp_path / "tool.xlsx", profile.partners[0], rows=20)
-    header = [c.value for c in openpyxl.load_workbook(path)["Audit"][1]]
+    header = [c.value for c in openpyxl.load_workbook(path)["Audit"][3]]  # keys: row 3
     assert {"case_ref", "partner", "tool_name", *DATE_KEYS} <= set(header)
     assert {c.key for c in profile.criteria.values() if c.answers} <= set(header)
 

@@ -153,12 +153,17 @@ def _header_aliases(profile: Profile) -> dict[str, str]:
 
 
 def _find_header(raw: pd.DataFrame, aliases: dict[str, str]) -> tuple[int, int]:
-    """(row position, number of keys matched) of the best header candidate."""
-    best, best_hits = -1, 0
+    """(row position, number of headings matched) of the best header candidate: the row
+    with the most headings naming a column, a heading that is the key itself counting
+    twice, so the keys row of the tool (row 3) wins over its row of questions above it
+    (row 2), even with a heading renamed. Among equals, the first."""
+    best, best_hits, best_score = -1, 0, 0
     for i in range(min(HEADER_SEARCH_ROWS, len(raw))):
-        hits = sum(1 for v in raw.iloc[i].tolist() if normalise_header(v) in aliases)
-        if hits > best_hits:
-            best, best_hits = i, hits
+        norms = [normalise_header(v) for v in raw.iloc[i].tolist()]
+        named = [n for n in norms if n in aliases]
+        score = len(named) + sum(1 for n in named if normalise_header(aliases[n]) == n)
+        if score > best_score:
+            best, best_hits, best_score = i, len(named), score
     return best, best_hits
 
 
@@ -192,7 +197,9 @@ def _survey(book: Book, name: str, shown: bool, aliases: dict[str, str]) -> _Sur
         header = raw.iloc[row].tolist()
         cols = [j for j, v in enumerate(header) if normalise_header(v) in aliases]
         keys = {aliases[normalise_header(header[j])] for j in cols}
-        cases = _count_filled_rows(raw.iloc[row + 1:, cols])
+        # a partner's name alone (filled in on every row of a partner's tool) is no case
+        cases = _count_filled_rows(raw.iloc[row + 1:, [j for j in cols if aliases[
+            normalise_header(header[j])] != "partner"] or cols])
     return _Surveyed(name, shown, grid, row, hits, keys, cases)
 
 
@@ -363,7 +370,7 @@ def _read_one(path: Path, data: bytes, profile: Profile, aliases: dict[str, str]
         _fill_merges(body, grid, hrow, mapping, note)
     body = _skip_repeated_headers(body, mapping, aliases, hrow, shown_sheet, note)
     frame = _case_rows(body, mapping, profile, name, sheet)
-    frame = _skip_filled_down(frame, profile, note)
+    frame = _skip_filled_down(frame, profile, note, tool.prefilled_partner)
     for r in sorted(grid.hidden_rows & set(frame["_row"].tolist())):
         note(N05, row=r)
     if refusal is not None:
@@ -509,14 +516,21 @@ def _case_rows(body: pd.DataFrame, mapping: dict[str, int], profile: Profile, na
 FILLED_DOWN = ("partner", "auditor_role", "audit_date")  # what a partner drags down every row
 
 
-def _skip_filled_down(frame: pd.DataFrame, profile: Profile, note: Callable[..., None]
-                      ) -> pd.DataFrame:
+def _skip_filled_down(frame: pd.DataFrame, profile: Profile, note: Callable[..., None],
+                      prefilled: str | None = None) -> pd.DataFrame:
     """Drop rows holding only what a partner fills down every row (the partner's name, the
     auditor's role, the audit date) and no case reference or answer, with one note (N22) for
-    them all: a name drag-filled down 500 rows is not 500 cases with errors."""
+    them all: a name drag-filled down 500 rows is not 500 cases with errors. Rows holding
+    only ``prefilled``, the partner's name the tool itself filled in, go without a note."""
     content = [c.key for c in profile.columns if c.key not in FILLED_DOWN]
     if frame.empty or not content:
         return frame
+    if prefilled is not None:
+        others = [c.key for c in profile.columns if c.key != "partner"]
+        own = (frame["partner"].astype("string").str.strip() == prefilled).fillna(False)
+        frame = frame[~(own.to_numpy(dtype=bool) & blank_rows(frame[others]))]
+        if frame.empty:
+            return frame
     empty = blank_rows(frame[content])
     if not empty.any():
         return frame

@@ -31,6 +31,7 @@ from qa_lib.ingest.workbook import Book
 from qa_lib.profile.schema import Profile
 
 _STAMP = re.compile(r"profile\s+'([^']+)',\s*version\s+([\d.]+)", re.I)
+_PREFILLED = re.compile(r"Audit tool for:\s*(.+?)\s*\(filled in on every case row\)")
 SHOW_CHANGES = 5  # changed questions named in one message; the rest are counted
 SAME_WORDING = 0.92  # questions at least this alike (difflib ratio) are the same question
 
@@ -55,6 +56,7 @@ class ToolStamp:
     profile: str
     version: str
     questions: dict[str, str] = field(default_factory=dict)  # key -> question as printed
+    partner: str | None = None  # the partner's name the tool filled in on every case row
 
 
 def read_stamp(raw: pd.DataFrame) -> ToolStamp | None:
@@ -62,6 +64,7 @@ def read_stamp(raw: pd.DataFrame) -> ToolStamp | None:
     if raw.empty:
         return None
     stamp = None
+    partner = None
     questions: dict[str, str] = {}
     listing = False
     for row in raw.itertuples(index=False):
@@ -71,6 +74,8 @@ def read_stamp(raw: pd.DataFrame) -> ToolStamp | None:
             m = next((_STAMP.search(c) for c in cells[:3] if _STAMP.search(c)), None)
             if m:
                 stamp = (m.group(1), m.group(2))
+                own = _PREFILLED.search(m.string)
+                partner = own.group(1) if own else None
                 continue
         if first.casefold() == "column key":
             listing = True
@@ -79,7 +84,7 @@ def read_stamp(raw: pd.DataFrame) -> ToolStamp | None:
             questions[first] = cells[2].strip()
     if stamp is None:
         return None
-    return ToolStamp(stamp[0], stamp[1], questions)
+    return ToolStamp(stamp[0], stamp[1], questions, partner)
 
 
 @dataclass
@@ -89,6 +94,7 @@ class Reconciled:
     renames: dict[str, str | None] = field(default_factory=dict)  # the tool's key -> this
     # round's key, or None for a column not to read (its key now names another question)
     notes: list[Issue] = field(default_factory=list)
+    prefilled_partner: str | None = None  # the partner's name the tool filled in, if any
 
 
 def _scored(profile: Profile) -> set[str]:
@@ -188,4 +194,8 @@ def check_tool(book: Book, profile: Profile) -> Reconciled:
     except FileRefused:
         return Reconciled()
     stamp = read_stamp(raw)
-    return Reconciled() if stamp is None else reconcile(stamp, profile)
+    if stamp is None:
+        return Reconciled()
+    out = reconcile(stamp, profile)
+    out.prefilled_partner = stamp.partner
+    return out

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from qa_lib.common.working_days import add_working_days
-from qa_lib.profile.audit_tool import TEMPLATE_ROWS, build_template, slugify
+from qa_lib.profile.audit_tool import TEMPLATE_ROWS, build_template, slugify, tool_cell, tool_columns
 from qa_lib.profile.schema import AGE_BANDS, NEGLECT_TYPES, PLAN_TYPES, Profile
 
 # Partner quality from 0 (poor practice) to 1 (excellent); the strong and the weak one stand out.
@@ -265,9 +265,9 @@ def make_demo_returns(profile: Profile, folder: Path | str, *, seed: int = 2026,
     for p, q in zip(partners, quality, strict=True):
         wb = build_template(profile, p, rows=max(template_rows, cases + 1))  # filled in memory
         ws = wb["Audit"]
-        header = {c.value: c.column for c in ws[1]}
+        start, header = tool_columns(ws)
         blank_rate = 0.03 if q > 0.4 else 0.14
-        r = 1
+        r = start - 1
         for n, (ref, audit, f) in enumerate(facts):
             if rng.random() > 0.85 and n > 2:
                 continue  # this partner did not audit this case
@@ -277,7 +277,7 @@ def make_demo_returns(profile: Profile, folder: Path | str, *, seed: int = 2026,
                 row["age_band"] = _another_band(row["age_band"])  # a case described differently
             for key, value in row.items():
                 if key in header and value is not None:
-                    ws.cell(row=r, column=header[key], value=value)
+                    tool_cell(ws, r, header[key]).value = value
         wb.save(folder / f"{slugify(p)}.xlsx")
     return DemoRound(returns=folder, partners=partners, strong=strong, weak=weak, cases=cases)
 
