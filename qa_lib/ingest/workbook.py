@@ -527,6 +527,8 @@ def _percent_cells(xml: bytes, p: bytes, styles: frozenset[bytes]) -> set[tuple[
     out: set[tuple[int, int]] = set()
     for m in re.finditer(b"<" + p + rb"c\s([^>]*?\ss=\"(?:" + which + rb")\"[^>]*)>", xml):
         attrs = b" " + m.group(1)
+        if attrs.endswith(b"/"):
+            continue  # an empty cell, only formatted (a tool formats whole columns)
         t = _T_ATTR.search(attrs)
         ref = _CELL_REF.search(attrs)
         if ref is None or (t is not None and t.group(1) != b"n"):
