@@ -18,7 +18,7 @@ from conftest import HALTON_V1, base_row, letter_of, validate_folder, write_retu
 from qa_lib.common.vocabulary import Severity
 from qa_lib.ingest.values import ShownAsPercent, number_parser
 from qa_lib.profile.audit_tool import tool_columns
-from qa_lib.profile.schema import load_profile
+from qa_lib.profile.schema import ExtraColumn, load_profile
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +50,16 @@ def test_the_columns_and_their_ranges(profile):
     assert (cols["attendance_pct"].percent, cols["attendance_pct"].min,
             cols["attendance_pct"].max) == (True, 0, 100)
     assert (cols["visits"].percent, cols["visits"].min, cols["visits"].max) == (False, 0, 20)
+
+
+@pytest.mark.parametrize(("column", "percent"), [
+    ({"key": "attendance", "question": "School attendance this term, %"}, True),
+    ({"key": "attendance", "question": "School attendance, per cent"}, True),
+    ({"key": "attendance_pct", "question": "School attendance"}, True),
+    ({"key": "attendance", "question": "School attendance", "unit": "percent"}, True),
+    ({"key": "visits", "question": "Home visits in the last three months"}, False)])
+def test_a_percentage_column_as_the_audit_tool_tells_it(column, percent):
+    assert ExtraColumn(type="number", **column).is_percent is percent
 
 
 @pytest.mark.parametrize(("value", "read"), [

@@ -148,14 +148,17 @@ class ExtraColumn(_Strict):
     required_when: RequiredWhen | None = None
     # a number column holding a percentage: '92%' is read as 92, a cell formatted as a
     # percentage as the number it shows, and the range is 0 to 100 unless min/max say
-    # otherwise. Taken as set for a number column whose key ends _pct or _percent.
+    # otherwise. Taken as set for a number column whose key ends _pct or _percent, or whose
+    # question says % or per cent (as the audit tool's own check on the cell does).
     unit: Literal["percent"] | None = None
 
     @property
     def is_percent(self) -> bool:
-        """A number column holding a percentage (``unit: percent``, or a key ending _pct)."""
+        """A number column holding a percentage: ``unit: percent``, a key ending _pct or
+        _percent, or a question saying % or per cent."""
         return self.type == "number" and (
-            self.unit == "percent" or self.key.endswith(("_pct", "_percent")))
+            self.unit == "percent" or self.key.endswith(("_pct", "_percent"))
+            or "%" in self.question or "per cent" in self.question)
 
 
 class Drift(_Strict):
