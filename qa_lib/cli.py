@@ -360,7 +360,7 @@ def _cmd_rules(a) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``qa-audit``; returns the exit code."""
     a = _parser().parse_args(argv)
-    from qa_lib.run.round import RoundError
+    from qa_lib.run.options import RoundError  # not via run.round: no notebook start-up
 
     handlers = {"template": _cmd_template, "run": _cmd_run, "validate": _cmd_validate,
                 "demo": _cmd_demo, "notebook": _cmd_notebook, "publish": _cmd_publish,
