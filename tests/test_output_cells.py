@@ -1,7 +1,7 @@
 """Issue 11, defect class 5: control characters and formula-like text.
 
 Every value written into an output workbook goes through
-:func:`qa_lib.report.excel_cells.put`; these tests write awkward text into summary.xlsx and
+:func:`qa_lib.common.excel_cells.put`; these tests write awkward text into summary.xlsx and
 validation.xlsx (directly and through a round's own steps) and read it back with
 python_calamine (what Excel shows) and openpyxl, asserting the exact text. The input side:
 CSV returns ending in Ctrl-Z or holding control characters read normally.
@@ -28,8 +28,8 @@ from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 
 from conftest import TODAY, base_row, build_round_data, examples, validate_folder, write_return
+from qa_lib.common.excel_cells import EXCEL_MAX_TEXT, cell_value, excel_text, put, visible
 from qa_lib.ingest.workbook import _looks_like_text, _read_csv
-from qa_lib.report.excel_cells import EXCEL_MAX_TEXT, cell_value, excel_text, put, visible
 from qa_lib.report.summary_workbook import summary_views, write_summary
 from qa_lib.report.validation_report import validation_summary, write_validation
 

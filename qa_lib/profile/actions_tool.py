@@ -35,8 +35,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
+from qa_lib.common.excel_cells import put  # text as typed: never a formula, controls shown
 from qa_lib.profile.schema import Measure, Profile
-from qa_lib.report.excel_cells import put  # text as typed: never a formula, controls shown
 
 SHEET = "Actions"
 COMMENTARY_SHEET = "Commentary"

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from nbconvert import HTMLExporter
 
 from qa_lib import __version__
-from qa_lib.report.excel_cells import visible
+from qa_lib.common.excel_cells import visible
 
 TEMPLATES = Path(__file__).parent / "templates"
 

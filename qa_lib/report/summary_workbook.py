@@ -1,7 +1,7 @@
 """summary.xlsx: the report tables for people who live in Excel, one sheet per view.
 
 Every cell, headers and the Method sheet included, is written through
-:func:`qa_lib.report.excel_cells.put`: control characters shown as ``[U+XXXX]``,
+:func:`qa_lib.common.excel_cells.put`: control characters shown as ``[U+XXXX]``,
 formula-like text kept as text. Each sheet is an Excel Table (filter and sort work at
 once) with headings in words; a number is a number cell in both modes (a suppressed
 figure is the text c, as published). In publishing mode every figure goes through the
@@ -19,9 +19,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
+from qa_lib.common.excel_cells import put
 from qa_lib.profile.schema import GradedTool, Profile
 from qa_lib.report import publish as pub
-from qa_lib.report.excel_cells import put
 from qa_lib.report.policy import Policy
 from qa_lib.report.round_data import RoundData
 from qa_lib.report.sections.about import DQ_COUNTS

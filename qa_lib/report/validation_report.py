@@ -6,8 +6,8 @@ section per file (so the audit lead can forward each partner its own list);
 file table. The terminal gets a short summary.
 
 Problems quote what partners typed (values found, file and partner names), so every cell of
-validation.xlsx is written through :func:`qa_lib.report.excel_cells.put`, and the page shows
-the same text: control characters as ``[U+XXXX]`` (:func:`~qa_lib.report.excel_cells.visible`),
+validation.xlsx is written through :func:`qa_lib.common.excel_cells.put`, and the page shows
+the same text: control characters as ``[U+XXXX]`` (:func:`~qa_lib.common.excel_cells.visible`),
 formula-like values as text.
 """
 
@@ -20,13 +20,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from qa_lib.checks.rules import Validated
+from qa_lib.common.excel_cells import visible, write_frame
 from qa_lib.common.problems import HEADINGS, Problem, grouped_problems, problems_frame
 from qa_lib.common.vocabulary import FileStatus, Severity
 from qa_lib.ingest.returns import SourceFile
 from qa_lib.profile.schema import Profile
 from qa_lib.report import fragments as fr
 from qa_lib.report import page as render
-from qa_lib.report.excel_cells import visible, write_frame
 
 PROBLEM_COLUMNS = ["Severity", "Code", "Sheet", "Excel row", "Cells", "Column", "Column letter",
                    "Value found", "What is wrong", "How to fix it"]
@@ -151,7 +151,7 @@ def shown_problems(problems: list[Problem]) -> pd.DataFrame:
 
 
 def visible_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with every text cell as :func:`~qa_lib.report.excel_cells.visible` shows it."""
+    """``df`` with every text cell as :func:`~qa_lib.common.excel_cells.visible` shows it."""
     out = df.copy()
     for c in out.columns:
         if not pd.api.types.is_numeric_dtype(out[c]):

@@ -23,6 +23,7 @@ import pandas as pd
 
 from qa_lib import __version__
 from qa_lib.checks.rules import Validated, validate
+from qa_lib.common.excel_cells import looks_like_formula, visible
 from qa_lib.common.periods import period_of
 from qa_lib.common.personal_data import redact_columns
 from qa_lib.common.problems import problems_frame
@@ -37,7 +38,6 @@ from qa_lib.report import fragments as fr
 from qa_lib.report import page as render
 from qa_lib.report import sections as report
 from qa_lib.report import wording
-from qa_lib.report.excel_cells import looks_like_formula, visible
 from qa_lib.report.round_data import RoundData, load_round, write_round_data
 from qa_lib.report.sections.first_screen import missing_partners
 from qa_lib.report.summary_page import summary_file, write_summary_pages
@@ -468,7 +468,8 @@ def scored_csv(scored: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     num = out.select_dtypes("number").columns
     out[num] = out[num].round(4)
     out["audit_date"] = pd.to_datetime(out["audit_date"]).dt.strftime("%Y-%m-%d")
-    for col in out.select_dtypes("object").columns:  # text Excel would take for a formula
+    text = [c for c in out.columns if out[c].dtype == object or pd.api.types.is_string_dtype(out[c])]
+    for col in text:  # text Excel would take for a formula
         out[col] = out[col].map(lambda v: f"'{visible(v)}" if isinstance(v, str)
                                 and looks_like_formula(v) else v)
     return out
