@@ -127,19 +127,21 @@ def test_at_a_glance_leaves_out_low_numbers_and_case_counts(published):
 
 @pytest.mark.e2e
 def test_published_round_pages_and_files(tmp_path, halton):
-    """The real round: notebooks in kernels, pages rendered, files left out."""
+    """The real round (notebooks in kernels) with --publish: the round stays whole, and its
+    published copy holds the suppressed pages and workbook only."""
     res = run_round(halton, "P", _returns(tmp_path / "in", halton), tmp_path / "out", today=TODAY,
                     publish=True, progress=lambda s: None)
     assert res.status == "complete", res.failed
-    t = page_text((res.folder / "partner-cheshire-police.html").read_text(encoding="utf-8"))
+    assert (res.folder / "scored.csv").exists() and res.published is not None
+    t = page_text((res.published / "partner-cheshire-police.html").read_text(encoding="utf-8"))
     assert "Cases scored c" in t
     assert re.search(r"Headline scores for Cheshire Police, round P .* Tool use c c c ", t)
     assert "Left out in publishing mode" in t and "HAL-0001" not in t
-    allp = page_text((res.folder / "partnership.html").read_text(encoding="utf-8"))
+    allp = page_text((res.published / "partnership.html").read_text(encoding="utf-8"))
     assert re.search(r"Mean score and band by partner and measure .* Cheshire Police c c c c c ",
                      allp)
-    assert not (res.folder / "scored.csv").exists()
-    wb = openpyxl.load_workbook(res.folder / "summary.xlsx")
+    assert not (res.published / "scored.csv").exists()
+    wb = openpyxl.load_workbook(res.published / "summary.xlsx")
     assert "Moderation" not in wb.sheetnames and "Case view" not in wb.sheetnames
     rows = {r[0]: r[1:] for r in wb["Heatmap"].iter_rows(min_row=2, values_only=True)}
     assert rows["Cheshire Police"][0] == "c"
