@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from conftest import base_row, build_round_data, write_return
+from conftest import base_row, build_round_data, page_text, write_return
 from qa_lib.common.periods import period_of
 from qa_lib.run.history import finished_rounds
 
@@ -71,3 +71,20 @@ def test_rounds_without_a_period_in_their_names_use_period_or_audit_dates(tmp_pa
     later = _round(tmp_path, halton, out, "Mike", audit=dt.date(2026, 10, 1))
     assert later.meta["period"] == "2026-10-01"
     assert later.meta["earlier_rounds"] == ["Zulu", "Alpha"]
+
+
+def test_last_round_is_the_latest_period_not_the_last_name(tmp_path, halton):
+    """Q1-2027 sorts before Q4-2026 by name: every 'since last round' uses the period order."""
+    from qa_lib.report.sections import partner_headline, report_body
+    from qa_lib.report.summary_page import last_round
+    from qa_lib.scoring import aggregate as agg
+
+    out = tmp_path / "reports"
+    _round(tmp_path, halton, out, "Q4-2026", audit=dt.date(2026, 11, 1))
+    _round(tmp_path, halton, out, "Q1-2027", audit=dt.date(2027, 2, 1))
+    now = _round(tmp_path, halton, out, "Q2-2027", audit=dt.date(2027, 5, 1))
+    assert agg.rounds_in_order(now.history) == ["Q4-2026", "Q1-2027"]
+    assert agg.last_round(now.history) == last_round(now) == "Q1-2027"
+    text = page_text(partner_headline(now, "Cheshire Police"))
+    assert "score in Q1-2027" in text and "Q4-2026" not in text
+    assert "Since Q1-2027" in page_text(report_body(now, "Cheshire Police"))

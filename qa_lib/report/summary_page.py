@@ -122,13 +122,8 @@ def change_test(change: float, sd_now: float, n_now: int, sd_then: float, n_then
 
 
 def last_round(data: RoundData) -> str | None:
-    """The latest earlier round in the history (by period, as the round recorded them)."""
-    h = data.history
-    if not len(h):
-        return None
-    held = set(h["round"])
-    ordered = [r for r in data.meta.get("earlier_rounds", []) if r in held]
-    return ordered[-1] if ordered else sorted(held)[-1]
+    """The latest earlier round in the history (by period, as the round stored them)."""
+    return agg.last_round(data.history)
 
 
 def measure_rows(data: RoundData, partner: str | None) -> pd.DataFrame:

@@ -68,6 +68,18 @@ def measure_figures(scored: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     return out
 
 
+def rounds_in_order(history: pd.DataFrame) -> list[str]:
+    """The earlier rounds in a history table, oldest period first: the order the round
+    stored them in (never by name, where Q4-2026 sorts after Q1-2027)."""
+    return [str(r) for r in dict.fromkeys(history["round"])] if len(history) else []
+
+
+def last_round(history: pd.DataFrame) -> str | None:
+    """The latest earlier round in a history table (by period), None without one."""
+    rounds = rounds_in_order(history)
+    return rounds[-1] if rounds else None
+
+
 def headline(scored: pd.DataFrame, profile: Profile, partner: str,
              history: pd.DataFrame | None = None,
              figures: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -78,7 +90,7 @@ def headline(scored: pd.DataFrame, profile: Profile, partner: str,
     f = figures if figures is not None and len(figures) else measure_figures(scored, profile)
     last = None
     if history is not None and len(history):
-        lr = sorted(history["round"].unique())[-1]
+        lr = last_round(history)
         last = history[(history["round"] == lr) & (history["partner"] == partner)].set_index(
             "measure")["mean"]
     mine = f[f["partner"] == partner].set_index("measure")
@@ -440,7 +452,7 @@ def trend(history: pd.DataFrame, scored: pd.DataFrame, profile: Profile, round_i
     out = pd.DataFrame(index=[m.key for m in profile.measures])
     if len(history):
         h = history[history["partner"] == who]
-        for r in sorted(history["round"].unique()):
+        for r in rounds_in_order(history):
             out[r] = h[h["round"] == r].set_index("measure")[value].reindex(out.index)
     out[round_id] = now.reindex(out.index)
     earlier = [c for c in out.columns if c != round_id]

@@ -136,7 +136,7 @@ def _table(data: RoundData, acts: pd.DataFrame, policy: Policy) -> tuple[pd.Data
     names = {m.key: m.name for m in data.profile.measures}
     now = data.figures.set_index(["partner", "measure"]) if len(data.figures) else None
     hist = data.history
-    last = str(sorted(hist["round"].unique())[-1]) if len(hist) else None
+    last = agg.last_round(hist)
     before = (hist[hist["round"] == last].set_index(["partner", "measure"]) if last else None)
     hidden_now = _hidden(policy, data.figures)
     hidden_before = _hidden(policy, hist[hist["round"] == last]) if last else set()

@@ -50,7 +50,7 @@ def headline_shown(data: RoundData, partner: str, policy: Policy
              "Partnership score": whole, "Partnership band": whole,
              "Difference": mine | whole}
     if CHANGE in hl:
-        last_round = sorted(data.history["round"].unique())[-1]
+        last_round = agg.last_round(data.history)
         before = hidden_keys(policy, data.history[data.history["round"] == last_round])
         masks[CHANGE] = mine | hl["measure"].map(lambda m: (partner, m) in before)
     return hl, masks
@@ -62,7 +62,7 @@ def partner_headline(data: RoundData, partner: str | None) -> str:
     policy = Policy.of(data)
     hl, masks = headline_shown(data, partner, policy)
     change = (" Change since last round is this round's score minus the partner's score in "
-              f"{sorted(data.history['round'].unique())[-1]}." if len(data.history) else "")
+              f"{agg.last_round(data.history)}." if len(data.history) else "")
     t = policy.table(
         hl.drop(columns=["measure"]), f"Headline scores for {partner}, round {data.round_id}",
         bases={"Cases scored": ["Score", "Difference", CHANGE]},

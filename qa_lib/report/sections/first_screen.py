@@ -237,7 +237,7 @@ def partner_glance(data: RoundData, partner: str) -> list[str]:
     if CHANGE in hl:
         ch = hl[CHANGE].mask(masks[CHANGE])
         if ch.notna().any():
-            last = sorted(data.history["round"].unique())[-1]
+            last = agg.last_round(data.history)
             out.append(since_last_round(*_up_down_level(ch), last=last))
     if policy.shows_cases:
         mine = data.partner_slice(partner)
