@@ -178,6 +178,19 @@ def test_number_columns_are_checked_with_their_range_and_unit(tmp_path, numbered
     assert visits.prompt == "A number from 0 to 60" and rows == (4, 3 + ROWS)
 
 
+def test_case_ref_check_takes_the_start_of_the_profiles_own_pattern(tmp_path, halton):
+    """Excel runs no regular expression: the tool checks the start the pattern fixes
+    ('HAL-' of 'HAL-[0-9]{4}') and shows its example; the rest is the reader's check."""
+    data = yaml.safe_load(halton.path.read_text())
+    data["case_ref_pattern"] = {"regex": "HAL-[0-9]{4}", "example": "HAL-0042"}
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    ws = build_template(load_profile(path), POLICE, rows=ROWS)["Audit"]
+    dv, _ = _validations(ws)["A"]
+    assert 'LEFT(A4,4)="HAL-"' in dv.formula1 and "LEN(A4)<=20" in dv.formula1
+    assert "like HAL-0042" in dv.prompt and "like HAL-0042" in dv.error
+
+
 def test_print_set_up(tool):
     ws = tool["Audit"]
     assert ws.page_setup.orientation == "landscape"

@@ -133,8 +133,8 @@ def _instructions(ws, profile: Profile, partner: str | None, layout: ToolLayout)
         ("2. case_ref is the pseudonymised case reference agreed for this round: letters, "
          "digits and -, at most 20 characters. Never enter a name, NHS number or date of "
          "birth.", None),
-        (f"3. partner: your agency's name is filled in on every row {PREFILLED[1:-1]}; leave "
-         "it as it is." if partner else
+        ("3. partner: your agency's name is filled in on every case row; leave it as it is."
+         if partner else
          "3. partner: choose your agency from the dropdown on every row you fill in.", None),
         ("4. Pick answers from the dropdowns (what each answer means is below). Leave a cell "
          "blank only if the record does not let you answer: blanks count against "
@@ -322,7 +322,7 @@ def _print_setup(ws: Worksheet, profile: Profile, partner: str | None, head: int
 
 def _width(col: Column) -> float:
     if col.type in ("answer", "date", "grade", "number"):
-        return 16
+        return 22  # wide enough for a long question in about ten lines
     if col.type == "text" and col.key not in ("case_ref", "auditor_role"):
         return 40
     return 22
@@ -347,12 +347,14 @@ def _case_ref_form(profile: Profile) -> tuple[str, str]:
     """(the fixed start of the profile's case reference pattern, its example), or empty
     strings: Excel cannot run a regular expression, so the tool checks the start it fixes
     and shows the example."""
-    pattern = getattr(profile.model, "case_ref_pattern", None)
+    pattern = profile.model.case_ref_pattern
     if pattern is None:
         return "", ""
-    regex = pattern.regex.removeprefix("^").removeprefix("\\b")
-    prefix = re.match(r"[A-Za-z0-9-]*", regex).group()
-    if re.match(r"[?*{]", regex[len(prefix):]) and prefix:  # 'A?' leaves 'A' optional
+    regex = pattern.regex.removeprefix("^")
+    if "|" in regex:  # alternatives: no one fixed start
+        return "", pattern.example
+    prefix = re.sub(r"[^A-Za-z0-9-].*", "", regex, flags=re.S)
+    if prefix and re.match(r"[?*{]", regex[len(prefix):]):  # 'A?' leaves 'A' optional
         prefix = prefix[:-1]
     return prefix, pattern.example
 
