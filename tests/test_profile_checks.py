@@ -157,3 +157,35 @@ def test_a_plugin_rules_parameter_is_checked_against_what_it_reads(tmp_path, cap
 def test_a_case_ref_pattern_is_checked(tmp_path, capsys, pattern, words):
     err = _refused(_copy(tmp_path, lambda d: d.update(case_ref_pattern=pattern)), capsys)
     assert "field 'case_ref_pattern" in err and words in err
+
+
+def test_a_parameter_given_to_a_function_that_takes_none_is_named(tmp_path, capsys):
+    data = yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))
+    where, _ = _criterion(data, "T1")
+    err = _refused(_copy(tmp_path, lambda d: _criterion(d, "T1")[1]["rule"].update(
+        params={"threshold": 2})), capsys)
+    assert (f"field '{where}.rule.params.threshold': within_working_days has no parameter "
+            "'threshold'. within_working_days takes no parameters.") in err
+
+
+def test_a_plugin_that_hands_its_rule_to_a_helper_is_trusted(tmp_path, capsys):
+    """What a function reads is told from its own source: one that never names params (a
+    helper reads them) is not refused for parameters it cannot be seen to read."""
+    (tmp_path / "rules.py").write_text(
+        "import numpy as np\n"
+        "from qa_lib.profile.computed import Outcome, register\n\n\n"
+        "def _helper(table, rule):\n"
+        "    met = table['audit_date'].notna().to_numpy() & (rule.params['cutoff'] > 0)\n"
+        "    return Outcome(credit=met.astype(float), status=np.array(['met'] * len(met)))\n\n\n"
+        "@register('helped_issue15')\n"
+        "def helped(table, rule):\n"
+        "    return _helper(table, rule)\n")
+
+    def add(d):
+        d["plugins"] = ["rules.py"]
+        d["measures"][0]["criteria"].append(
+            {"key": "ZZ2", "question": "Helped", "weight": 1,
+             "rule": {"function": "helped_issue15", "params": {"cutoff": 3}}})
+
+    path = _copy(tmp_path, add)
+    assert main(["profiles", "--profile", str(path)]) == 0, capsys.readouterr().err

@@ -436,18 +436,27 @@ _READS_PARAM = re.compile(r"params\s*\[\s*['\"](\w+)['\"]\s*\]")
 _READS_PARAM_GET = re.compile(r"params\.get\(\s*['\"](\w+)['\"]")
 
 
-def rule_fields(fn: object) -> tuple[set[str], set[str], set[str]] | None:
-    """What a registered function reads of its rule: (fields of the rule it needs, params
-    it needs, params it may take), from its source; None when the source cannot be read."""
+def rule_fields(fn: object) -> tuple[set[str], set[str], set[str] | None] | None:
+    """What a registered function reads of its rule, from its source: (fields of the rule it
+    needs, params it needs, params it may take, or None when that cannot be told); None
+    when the source cannot be read.
+
+    A parameter read as ``params["name"]`` is needed (unless the function tests ``"name" in``
+    first), one read with ``params.get("name")`` optional. The fields (start, end, limit) are
+    told only for the toolkit's own functions, which read them unconditionally; and a function
+    that never names ``params`` itself (it may hand the rule to a helper) is trusted with any."""
     import inspect
 
     try:
         src = inspect.getsource(fn)  # type: ignore[arg-type]
     except (OSError, TypeError):
         return None
-    # the module's own helpers it calls (``_dates``, ...) read nothing of the rule
-    needed = set(_READS_PARAM.findall(src))
-    return set(_READS_FIELD.findall(src)), needed, needed | set(_READS_PARAM_GET.findall(src))
+    own = getattr(fn, "__module__", "") == "qa_lib.profile.computed"
+    fields = set(_READS_FIELD.findall(src)) if own else set()
+    needed = {n for n in _READS_PARAM.findall(src)
+              if not re.search(rf"['\"]{n}['\"]\s+(?:not\s+)?in\b", src)}
+    known = set(_READS_PARAM.findall(src)) | set(_READS_PARAM_GET.findall(src))
+    return fields, needed, (known if own or "params" in src else None)
 
 
 def rule_issues(model: ProfileModel, registry: dict) -> list[tuple[str, str]]:
@@ -474,7 +483,7 @@ def rule_issues(model: ProfileModel, registry: dict) -> list[tuple[str, str]]:
                 out.append((f"{where}.{name}", f"{rule.function} needs '{name}'"))
         for name in sorted(needed - set(rule.params)):
             out.append((f"{where}.params", f"{rule.function} needs the parameter '{name}'"))
-        for name in sorted(set(rule.params) - known):
+        for name in sorted(set(rule.params) - (known if known is not None else set(rule.params))):
             hint = _near(name, known) if known else f" {rule.function} takes no parameters."
             out.append((f"{where}.params.{name}",
                         f"{rule.function} has no parameter '{name}'.{hint}"))
