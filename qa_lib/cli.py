@@ -49,7 +49,7 @@ PROFILE_HELP = ("profile name (any case: durham, Durham) or path to a profile .y
 EXAMPLES = {
     "template": """\
 Examples:
-  qa-audit template --profile halton --partner police --out tools/
+  qa-audit template --profile durham --partner police --out tools/
       (the partner's name in any case; the file is named as the profile names it)
   qa-audit template --profile Durham --all-partners --out tools-2026-Q3
   qa-audit template --profile halton --indicators --out scorecard.xlsx
@@ -287,6 +287,7 @@ def _cmd_demo(a) -> int:
     from qa_lib.run.synthetic import demo_rounds, make_demo_actions, make_demo_scorecard
 
     profile = load_profile(a.profile)
+    _said_profile(a.profile)
     returns = Path(a.returns) / profile.name
     if returns.exists():
         shutil.rmtree(returns)  # the demo's own generated returns, never a partner's

@@ -84,3 +84,17 @@ def test_profiles_lists_measures_partners_tools_graded_tools_and_indicators(caps
         assert f"  {g.name} [{g.key}]" in out
     for ind in p.model.indicators:
         assert ind.name in out
+
+
+def test_every_example_is_a_command_the_parser_takes():
+    """Each example line in the help parses as written (nothing is run)."""
+    import shlex
+
+    from qa_lib.cli import EXAMPLES, ROUND_EXAMPLE
+
+    lines = [line.strip() for text in [*EXAMPLES.values(), ROUND_EXAMPLE]
+             for line in text.splitlines() if line.strip().startswith("qa-audit ")]
+    assert len(lines) >= 15
+    for line in lines:
+        args = _parser().parse_args(shlex.split(line)[1:])
+        assert args.command == shlex.split(line)[1]
