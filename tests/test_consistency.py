@@ -23,6 +23,7 @@ from qa_lib.report.policy import LEFT_OUT
 from qa_lib.report.round_data import RoundData
 from qa_lib.report.sections import Scope, consistency
 from qa_lib.report.sections.cases import child_voice_section
+from qa_lib.report.summary_workbook import summary_views
 
 POLICE, HV, SCHOOLS = "Cheshire Police", "Health Visiting", "Schools"
 V11 = rules.code_of(rules.described_differently)
@@ -151,6 +152,9 @@ def test_the_voice_section_leaves_out_an_unborn_child(round_data):
     assert re.search(r"Case HAL-0001, age band 1-4, Schools", everyone)
     schools = child_voice_section(round_data, SCHOOLS)  # no unborn child: no sentence about one
     assert "unborn" not in schools
+    voices = summary_views(round_data)["Child's voice"][0]  # summary.xlsx: the same rule
+    assert "I like my teacher." in voices["Text"].tolist()
+    assert not voices["Text"].str.contains("baby home").any()
 
 
 def test_a_published_round_leaves_the_list_out(halton, tmp_path):

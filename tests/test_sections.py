@@ -210,7 +210,7 @@ def test_at_a_glance_sentences(hand):
     assert "No shared area for improvement this round." in t
     # HAL-0001: police's tool use 60 (Requires improvement), HV's 100 (Outstanding), but
     # with two partners neither stands two or more bands from the case's median band
-    assert "0 cases where partners are two or more bands apart; 1 audit flagged" in t
+    assert "0 cases where a partner's band is two or more from the case's median band; 1 audit flagged" in t
 
 
 def test_tools_used_section_and_sheet(hand, tmp_path):

@@ -257,6 +257,6 @@ def _case_level(data: RoundData) -> dict[str, View]:
         "Moderation": (agg.moderation(s, profile), ("Auditor's grade", "Band of case score"),
                        False),
         "Drift": (agg.drift(s, profile), (), False),
-        "Child's voice": (agg.narrative(s, "child_voice_excerpt"), (), False),
+        "Child's voice": (agg.child_voices(s)[0], (), False),  # never an unborn child's
         "Recommended actions": (agg.narrative(s, "recommended_actions"), (), False),
     }

@@ -25,7 +25,7 @@ from qa_lib.common.vocabulary import (
     state_col,
     status_col,
 )
-from qa_lib.profile.schema import GradedTool, Profile
+from qa_lib.profile.schema import AGE_BANDS, GradedTool, Profile
 from qa_lib.scoring.score import band_index, bands_of
 
 PARTNERSHIP = "Partnership"
@@ -438,6 +438,15 @@ def narrative(scored: pd.DataFrame, column: str, partner: str | None = None) -> 
     out = pd.DataFrame({"Case": g["case_ref"], "Age band": g["age_band"], "Partner": g["partner"],
                         "Text": g[column].astype(str)})
     return out.sort_values(["Partner", "Case"]).reset_index(drop=True)
+
+
+def child_voices(scored: pd.DataFrame, partner: str | None = None
+                 ) -> tuple[pd.DataFrame, int]:
+    """The child's-voice excerpts (:func:`narrative`) that can be quoted, and how many were
+    left out because they were recorded for an unborn child (whose words they cannot be)."""
+    nar = narrative(scored, "child_voice_excerpt", partner)
+    unborn = nar["Age band"] == AGE_BANDS[0]  # "Unborn" in every profile
+    return nar[~unborn].reset_index(drop=True), int(unborn.sum())
 
 
 def trend(history: pd.DataFrame, scored: pd.DataFrame, profile: Profile, round_id: str,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from html import escape
 
-from qa_lib.checks import rules
 from qa_lib.report import fragments as fr
 from qa_lib.report import wording
 from qa_lib.report.round_data import RoundData
@@ -133,15 +132,13 @@ def more_voices(n: int) -> str:
 def child_voice_section(data: RoundData, partner: str | None) -> str:
     """Short redacted quotes of what children said, so their experience is heard; never for an
     unborn child (the words cannot be the child's: validation notes them)."""
-    nar = agg.narrative(data.scored, "child_voice_excerpt", partner)
-    unborn = nar["Age band"] == rules.UNBORN
-    nar = nar[~unborn]
+    nar, unborn = agg.child_voices(data.scored, partner)
     out = [fr.paragraph(
         "What children told the professionals working with them, as recorded by the auditor "
         "(after the personal-data scan). The strategies ask that the child's lived experience "
         "is heard, not only scored.")]
-    if unborn.any():
-        out.append(fr.paragraph(unborn_voice(int(unborn.sum()))))
+    if unborn:
+        out.append(fr.paragraph(unborn_voice(unborn)))
     if nar.empty:
         out.append(fr.paragraph("No excerpt of the child's voice was recorded in this round."))
         return "".join(out)

@@ -204,7 +204,8 @@ def flagged_cases(flagged: int, drift: int = 0) -> str:
 
 def cases_apart(apart: int, flagged: int = 0) -> str:
     """Cases where partners disagree, audits flagged (shown only outside publishing mode)."""
-    return (f"{wording.count(apart, 'case')} where partners are two or more bands apart; "
+    return (f"{wording.count(apart, 'case')} where a partner's band is two or more from the "
+            "case's median band; "
             f"{wording.count(flagged, 'audit')} flagged for moderation.")
 
 
