@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 
 from conftest import HALTON_V1, base_row, letter_of, validate_folder, write_return
 from qa_lib.common.vocabulary import Severity
+from qa_lib.ingest import workbook
 from qa_lib.ingest.values import ShownAsPercent, number_parser
 from qa_lib.profile.audit_tool import tool_columns
 from qa_lib.profile.schema import ExtraColumn, load_profile
@@ -113,9 +114,15 @@ def test_about_80_is_an_error_not_a_blank(tmp_path, profile):
     assert v.row_ok.tolist() == [False, False, False]  # never scored as if blank
 
 
-def test_a_percentage_formatted_cell_holding_093_is_read_as_the_93_it_shows(tmp_path, profile):
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_percentage_formatted_cell_holding_093_is_read_as_the_93_it_shows(
+        tmp_path, profile, monkeypatch, streamed):
     """Excel stores 93% as 0.93 and python-calamine gives only that value: the cell's style
-    (s= in the sheet XML, its numFmt in styles.xml) says it shows 93%."""
+    (s= in the sheet XML, its numFmt in styles.xml) says it shows 93%. The same when the
+    sheet XML is read in pieces (a big sheet), here 4 KB pieces."""
+    if streamed:
+        monkeypatch.setattr(workbook, "STREAM_BYTES", 0)
+        monkeypatch.setattr(workbook, "PIECE_BYTES", 4096)
     path = write_return(tmp_path, profile, [base_row("HAL-0001", attendance_pct=0.93, visits=3),
                                             base_row("HAL-0002", attendance_pct=0.5)])
     wb = openpyxl.load_workbook(path)
