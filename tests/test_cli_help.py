@@ -98,3 +98,21 @@ def test_every_example_is_a_command_the_parser_takes():
     for line in lines:
         args = _parser().parse_args(shlex.split(line)[1:])
         assert args.command == shlex.split(line)[1]
+
+
+def test_profiles_lists_a_graded_tool_with_its_scale_and_areas(tmp_path, capsys):
+    import yaml
+
+    from qa_lib.profile.schema import PROFILE_DIR
+
+    data = yaml.safe_load((PROFILE_DIR / "halton.yaml").read_text(encoding="utf-8"))
+    data["graded_tools"] = [{"name": "Home Conditions Tool", "key": "hct", "min": 1, "max": 4,
+                             "areas": ["Physical care", {"name": "Love and care", "key": "love"}]}]
+    path = tmp_path / "graded.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    assert main(["profiles", "--profile", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert ("Graded tools:\n  Home Conditions Tool [hct]: 1 best to 4 worst; areas: Physical "
+            "care; Love and care\nIndicators:") in out
+    assert "Indicators:\n  Neglect identified early enough (at Level 2 Early Help) " \
+           "[identified_early]: percent, higher is better; filled in\n" in out

@@ -676,8 +676,8 @@ class Profile:
         lines.append("Indicators:" + ("" if self.model.indicators else " none"))
         for ind in self.model.indicators:
             how = f"computed by {ind.computed.function}" if ind.computed else "filled in"
-            lines.append(f"  {ind.key:<12} {ind.name} ({ind.unit}, {ind.direction} is better; "
-                         f"{how})")
+            lines.append(f"  {ind.name} [{ind.key}]: {ind.unit}, {ind.direction} is better; "
+                         f"{how}")
         return "\n".join(lines)
 
 
