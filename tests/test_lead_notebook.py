@@ -18,7 +18,7 @@ from qa_lib.run.options import RoundError
 from qa_lib.run.round import AuditRound, RoundStopped, run_round
 
 PARAMETERS = ["profile", "round_id", "inputs", "out", "allow_partial", "publish", "today",
-              "jobs", "indicators"]
+              "jobs", "indicators", "actions"]
 
 
 def _returns(folder: Path, halton, *, bad: bool = False) -> Path:

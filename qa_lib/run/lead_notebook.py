@@ -21,6 +21,7 @@ import pandas as pd
 from qa_lib.common.vocabulary import Severity
 from qa_lib.profile.audit_tool import slugify
 from qa_lib.report import fragments as fr
+from qa_lib.report import wording
 from qa_lib.report.validation_report import file_table, shown_problems, visible_frame
 from qa_lib.run.options import NOTEBOOK_DIR, RoundError
 from qa_lib.run.round import Checked, RoundResult
@@ -60,13 +61,16 @@ def links_html(result: RoundResult) -> str:
     pages += [(f"{p}: partner report", folder / f"partner-{slugify(p)}.html")
               for p in result.partners]
     pages += [("Validation report", folder / "validation.html"),
-              ("Summary tables (Excel)", folder / "summary.xlsx")]
+              ("Summary tables (Excel)", folder / "summary.xlsx"),
+              ("Actions workbook for the next round", folder / "actions-next.xlsx")]
+    if result.published is not None:
+        pages.append(("Published copy, to share", result.published / "index.html"))
     items = "".join(f'<li><a href="{escape(_href(path), quote=True)}">{escape(name)}</a>'
                     f" <code>{escape(str(path))}</code></li>"
                     for name, path in pages if path.exists())
     status = fr.paragraph(f"Round {escape(folder.name)}: {result.status}; rows scored "
                           f"{result.rows_scored}, left out {result.rows_left_out}; "
-                          f"{len(result.reports)} report(s).")
+                          f"{wording.count(len(result.reports), 'report')}.")
     return status + f"<ul>{items}</ul>"
 
 

@@ -496,6 +496,8 @@ def _index_page(data, round_id: str, profile: Profile, partners: list[tuple[str,
             '<ul><li><a href="validation.html">Validation report</a> (every problem found; '
             '<a href="validation.xlsx">as Excel</a>)</li>'
             '<li><a href="summary.xlsx">Summary tables (Excel)</a></li>'
+            '<li><a href="actions-next.xlsx">Actions workbook for the next round</a> (this '
+            "round's open actions carried forward, for the lead to update)</li>"
             + '<li><a href="scored.csv">Scored cases (CSV)</a></li>'
             + '<li><a href="manifest.json">Manifest (inputs, versions, timings)</a></li></ul>',
             fr.heading("This round", 2),
