@@ -304,7 +304,8 @@ def _cmd_demo(a) -> int:
         scorecard = make_demo_scorecard(profile, returns / f"scorecard-{round_id}.xlsx",
                                         seed=a.seed, round_index=k)
         res = run_round(profile, round_id, d.returns, a.out, today=today, force=force,
-                        indicators=scorecard, actions=actions)
+                        indicators=scorecard, actions=actions,
+                        publish=k + 1 == len(rounds))  # the latest round's copy to share
         code = max(code, _report(res))
         if k + 1 < len(rounds) and (res.folder / "data" / "round.json").is_file():
             actions = make_demo_actions(profile, returns / f"actions-after-{round_id}.xlsx",
