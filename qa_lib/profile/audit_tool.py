@@ -42,9 +42,8 @@ TEMPLATE_ROWS = 500
 # later stage this one may not import; tests/test_template.py checks the two agree).
 DATE_WINDOW = (dt.date(2000, 1, 1), dt.date(2099, 12, 31))
 DATE_FORMAT = "DD/MM/YYYY"
-HEADER_FILL = PatternFill("solid", fgColor="1F4E79")  # white text on it: contrast 9:1
-GROUP_FILL = PatternFill("solid", fgColor="DDEBF7")
-# Light fills, one per section or measure in turn: black text on each is above 14:1
+HEADER_FILL = PatternFill("solid", fgColor="1F4E79")  # white text on it: contrast 8.7:1
+# Light fills, one per section or measure in turn: black text on each is above 16:1
 # (WCAG AAA); neighbouring bands differ in hue so the measures stand apart.
 BAND_COLOURS = ("DDEBF7", "FCE4D6", "E2EFDA", "FFF2CC", "EDE1F5", "D9F2F2", "F8DCE6", "EDEDED")
 BLANK_TOOL = "Blank tool: choose your agency in the partner column"
