@@ -19,6 +19,7 @@ from qa_lib.profile.schema import (
     shipped_profile_name,
 )
 from qa_lib.profile.scorecard_tool import write_scorecard
+from qa_lib.report import wording
 
 
 def _date(s: str) -> dt.date:
@@ -233,7 +234,7 @@ def _said_profile(given: str) -> None:
 
 def _summary_line(res) -> str:
     return (f"Rows read {res.rows_read}, scored {res.rows_scored}, left out {res.rows_left_out}; "
-            f"{len(res.reports)} report(s) written in {res.seconds:.1f} s.")
+            f"{wording.count(len(res.reports), 'page')} written in {res.seconds:.1f} s.")
 
 
 def _cmd_run(a) -> int:
@@ -261,7 +262,8 @@ def _report(res) -> int:
         for who, msg in res.failed.items():
             print(f"  {who}: {msg}")
     if res.status == RoundStatus.PARTIAL:
-        print(f"Partial round: {res.rows_left_out} row(s) left out (see validation.html).")
+        print(f"Partial round: {wording.count(res.rows_left_out, 'row')} left out (see "
+              "validation.html).")
     print(f"Round folder: {res.folder}\nOpen: {res.index}")
     if res.published is not None:
         print(f"Published copy (to share): {res.published / 'index.html'}")
@@ -293,7 +295,8 @@ def _cmd_demo(a) -> int:
         shutil.rmtree(returns)  # the demo's own generated returns, never a partner's
     rounds = demo_rounds(profile, returns, seed=a.seed, cases=a.cases, rounds=a.rounds)
     demo = rounds[-1][1]
-    print(f"Synthetic returns for {len(rounds)} round(s), {len(demo.partners)} partners and "
+    print(f"Synthetic returns for {wording.count(len(rounds), 'round')}, "
+          f"{wording.count(len(demo.partners), 'partner')} and "
           f"{demo.cases} cases each, in {returns} (strongest: {demo.strong}; weakest: "
           f"{demo.weak}).")
     code = 0

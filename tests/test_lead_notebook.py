@@ -86,7 +86,7 @@ def test_a_round_that_cannot_go_on_stops_in_one_sentence(tmp_path, halton):
     with pytest.raises(RoundStopped) as stopped:
         r.stop_unless_scorable()
     lines = stopped.value._render_traceback_()
-    assert len(lines) == 1 and lines[0].startswith("Round stopped: 2 error(s) must be fixed")
+    assert len(lines) == 1 and lines[0].startswith("Round stopped: 2 errors must be fixed")
     assert "validation.html" in lines[0]
     refused = [p for p in (tmp_path / "reports").iterdir() if ".refused-" in p.name]
     assert len(refused) == 1 and (refused[0] / "validation.html").is_file()

@@ -286,7 +286,7 @@ def test_validation_messages_and_fixes_that_look_like_formulas_stay_text(tmp_pat
 
 def test_terminal_summary_shows_control_characters_visibly(halton, nasty_round):
     text = validation_summary(validate_folder(nasty_round["inputs"], halton))
-    assert "  =schools[U+0007].csv: 5 error(s)" in text
+    assert "  =schools[U+0007].csv: 5 errors" in text
     assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text)
     assert "'Schools[U+0007]' is not one of the allowed values" in text
 

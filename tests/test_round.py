@@ -186,7 +186,7 @@ def test_strict_round_refused_and_partial_round_says_so(tmp_path, halton):
     assert "cheshire-police.xlsx" in vt and "Maybe" in vt and " 4 " in vt
     # the file table, then one section per file naming its partner
     assert re.search(r"Files read .* cheshire-police\.xlsx Cheshire Police read 3 1 1 0", vt), vt[:2000]
-    assert "cheshire-police.xlsx (Cheshire Police) 1 error(s), 0 note(s)" in vt
+    assert "cheshire-police.xlsx (Cheshire Police) 1 error, 0 notes" in vt
     part = run_round(halton, "R1", inputs, out, today=TODAY, allow_partial=True,
                      progress=lambda s: None)
     assert part.status == "partial" and part.rows_left_out == 1 and part.rows_scored == 2

@@ -27,10 +27,17 @@ from qa_lib.ingest.returns import SourceFile
 from qa_lib.profile.schema import Profile
 from qa_lib.report import fragments as fr
 from qa_lib.report import page as render
+from qa_lib.report import wording
 
 PROBLEM_COLUMNS = ["Severity", "Code", "Sheet", "Excel row", "Cells", "Column", "Column letter",
                    "Value found", "What is wrong", "How to fix it"]
 SHOWN_HEADINGS = HEADINGS | {"count": "Cells"}  # how many cells one grouped line stands for
+
+
+@wording.sentence("problem-counts")
+def problem_counts(errors: int, notes: int = 1) -> str:
+    """How many errors and notes a round or a file has."""
+    return f"{wording.count(errors, 'error')}, {wording.count(notes, 'note')}."
 
 
 def validation_summary(v: Validated) -> str:
@@ -38,13 +45,13 @@ def validation_summary(v: Validated) -> str:
     characters in names and messages are shown as ``[U+XXXX]`` (an escape sequence in a file
     name must not ring the bell or recolour the terminal)."""
     errs, notes = v.errors, v.notes
-    lines = [f"{len(v.table)} rows read from {v.table['_file'].nunique()} file(s); "
-             f"{len(errs)} error(s), {len(notes)} note(s)."]
+    lines = [f"{wording.count(len(v.table), 'row')} read from "
+             f"{wording.count(v.table['_file'].nunique(), 'file')}; {problem_counts(len(errs), len(notes))}"]
     by_file: dict[str, int] = {}
     for p in errs:
         by_file[p.file] = by_file.get(p.file, 0) + 1
     for f, n in sorted(by_file.items()):
-        lines.append(f"  {f}: {n} error(s)")
+        lines.append(f"  {f}: {wording.count(n, 'error')}")
     listed = grouped_problems(problems_frame(errs)) if errs else pd.DataFrame()
     for p in listed.head(10).itertuples():
         where = f"{p.file}"
@@ -129,7 +136,7 @@ def write_validation(folder: Path, v: Validated, files: list[SourceFile], round_
             continue
         title = f"{f['File']} ({f['Partner']})"
         parts.append(fr.heading(title, 2))
-        parts.append(fr.paragraph(f"{f['Errors']} error(s), {f['Notes']} note(s)."))
+        parts.append(fr.paragraph(problem_counts(int(f["Errors"]), int(f["Notes"]))))
         parts.append(fr.table(g[PROBLEM_COLUMNS], f"Problems in {f['File']}",
                               number_columns={"Cells": 0}))
     other = shown[~shown["File"].isin(ft["File"])]

@@ -232,7 +232,7 @@ class AuditRound:
             return
         result = self.refuse()
         v = result.validated
-        why = (f"{len(v.errors)} error(s) must be fixed in the returns" if v.errors
+        why = (f"{wording.count(len(v.errors), 'error')} must be fixed in the returns" if v.errors
                else "no row can be scored")
         raise RoundStopped(f"{why}; nothing was scored. The validation report is "
                            f"{result.folder / 'validation.html'}.")
@@ -537,7 +537,9 @@ def _run_notebooks(tmp: Path, opts: RoundOptions, partners: list[str], result: R
     headings.update({p: f"{p}: audit round {round_id}" for p in partners})
     files = {w.name: "partnership.html" for w in work[:1]}
     files.update({p: f"partner-{slugify(p)}.html" for p in partners})
-    progress(f"Running {len(work)} notebook(s) on {max(1, min(jobs, len(work)))} worker(s)...")
+    workers = max(1, min(jobs, len(work)))
+    progress(f"Running {wording.count(len(work), 'notebook')} on "
+             f"{wording.count(workers, 'worker')}...")
 
     def done(o: JobResult, k: int, n: int) -> None:
         who = o.job.name
