@@ -163,8 +163,7 @@ def heatmap(matrix: pd.DataFrame, profile: Profile, hidden: pd.DataFrame | None 
            else np.zeros(matrix.shape, dtype=bool))
     data = np.where(off, np.nan, matrix.to_numpy(dtype=float))
     n = len(profile.model.bands)
-    cmap = ListedColormap([BAND_COLOURS[k % 4] for k in range(n)])
-    cmap.set_bad("#EEEEEE")
+    cmap = ListedColormap([BAND_COLOURS[k % 4] for k in range(n)]).with_extremes(bad="#EEEEEE")
     norm = BoundaryNorm(np.arange(n + 1) - 0.5, cmap.N)
     fig, ax = _subplots(figsize=(1.55 * data.shape[1] + 3, 0.5 * data.shape[0] + 1.4))
     ax.imshow(np.ma.masked_invalid(band_grid(data, profile)), cmap=cmap, norm=norm,
