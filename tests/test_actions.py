@@ -425,6 +425,7 @@ def test_write_actions_names_the_file(tmp_path, halton):
     assert write_actions(halton, tmp_path).name == "halton-actions.xlsx"
 
 
+@pytest.mark.slow  # three rounds: in make test, not make test-fast
 def test_the_demo_carries_statuses_into_its_third_round(tmp_path):
     """The demo's flow without kernels: four actions agreed after round 1 (one Done), read
     with round 2; round 2's actions-next.xlsx with one more Done, read with round 3. Round 3

@@ -380,6 +380,7 @@ def _figures_for(profile, k: int) -> dict[str, dict[str, object]]:
     return out
 
 
+@pytest.mark.slow  # two rounds per profile: in make test, not make test-fast
 @pytest.mark.parametrize("name", available_profiles())
 def test_each_shipped_profile_shows_its_scorecard_with_trend(name, tmp_path):
     profile = load_profile(name)
