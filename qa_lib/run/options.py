@@ -47,21 +47,27 @@ def check_inputs(inputs: Path) -> None:
                          "in it and run again.")
 
 
+def _check_side_file(path: Path, inputs: Path, what: str, option: str) -> None:
+    """Raise :class:`RoundError` unless ``path`` (the round's ``what``, given as ``option``)
+    exists and is a file outside the returns folder, where it would be read as a return."""
+    if not path.exists():
+        raise RoundError(f"The {what} '{path}' does not exist.")
+    if not path.is_file():
+        raise RoundError(f"The {what} '{path}' is a folder: give the workbook's file as "
+                         f"{option}.")
+    if inputs.resolve() in path.resolve().parents:
+        raise RoundError(f"The {what} '{path}' is inside the returns folder '{inputs}', where "
+                         "it would be read as a partner's return: move it out of that folder "
+                         "and run again.")
+
+
 def check_scorecard(path: Path, inputs: Path, profile: Profile) -> None:
     """Raise :class:`RoundError` unless ``path`` is a scorecard file the round can use: it
     exists, is a file outside the returns folder (there it would be read as a return), and
     the profile has sound indicators for it."""
     from qa_lib.profile.scorecard_tool import unusable
 
-    if not path.exists():
-        raise RoundError(f"The scorecard '{path}' does not exist.")
-    if not path.is_file():
-        raise RoundError(f"The scorecard '{path}' is a folder: give the scorecard workbook's "
-                         "file as --indicators.")
-    if inputs.resolve() in path.resolve().parents:
-        raise RoundError(f"The scorecard '{path}' is inside the returns folder '{inputs}', "
-                         "where it would be read as a partner's return: move it out of that "
-                         "folder and run again.")
+    _check_side_file(path, inputs, "scorecard", "--indicators")
     why = unusable(profile)
     if why:
         raise RoundError(f"{why}: run the round without --indicators.")
@@ -70,15 +76,7 @@ def check_scorecard(path: Path, inputs: Path, profile: Profile) -> None:
 def check_actions(path: Path, inputs: Path) -> None:
     """Raise :class:`RoundError` unless ``path`` is an actions workbook the round can read:
     it exists, and is a file outside the returns folder (there it would be read as a return)."""
-    if not path.exists():
-        raise RoundError(f"The actions workbook '{path}' does not exist.")
-    if not path.is_file():
-        raise RoundError(f"The actions workbook '{path}' is a folder: give the workbook's file "
-                         "as --actions.")
-    if inputs.resolve() in path.resolve().parents:
-        raise RoundError(f"The actions workbook '{path}' is inside the returns folder "
-                         f"'{inputs}', where it would be read as a partner's return: move it "
-                         "out of that folder and run again.")
+    _check_side_file(path, inputs, "actions workbook", "--actions")
 
 
 @dataclass(frozen=True)
