@@ -27,7 +27,7 @@ from qa_lib.common.problems import FileRefused, Issue, Problem
 from qa_lib.common.vocabulary import FileStatus, Severity
 from qa_lib.ingest.codes import F04, L01, L02, L03, L04, L05, L06, L07, L08
 from qa_lib.ingest.returns import SourceFile, normalise_header, sha256_of
-from qa_lib.ingest.values import Unreadable, is_blank, parse_date, parse_text, show_value
+from qa_lib.ingest.values import SheetPlace, Unreadable, is_blank, parse_date, parse_text, show_value
 from qa_lib.ingest.workbook import Book
 from qa_lib.profile.actions_tool import (
     ACTION_FIELDS,
@@ -72,21 +72,6 @@ class ActionLog:
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == Severity.ERROR]
-
-
-class _Place:
-    """Makes the problems of one sheet: the file, the sheet and the letters of its columns."""
-
-    def __init__(self, file: str, sheet: str | None, letters: dict[str, str],
-                 problems: list[Problem]):
-        self.file, self.sheet, self.letters, self.problems = file, sheet, letters, problems
-
-    def add(self, issue: Issue, row: int | None = None, column: str | None = None,
-            value: object = None) -> None:
-        self.problems.append(issue.problem(
-            file=self.file, sheet=self.sheet, row=row, column=column,
-            letter=self.letters.get(column or ""),
-            value=None if value is None else show_value(value)))
 
 
 def owner_kind(owner: str) -> str | None:
@@ -140,7 +125,7 @@ def read_actions(path: Path | str, profile: Profile, today: dt.date) -> ActionLo
             f"{exc}).", fix="Open it in Excel, save it as .xlsx and run the round again.")])
     problems: list[Problem] = []
     shown_sheet = None if sheet == "(csv)" else sheet
-    place = _Place(name, shown_sheet, _letters(cols), problems)
+    place = SheetPlace(name, shown_sheet, _letters(cols), problems)
     for issue in notes:
         place.add(issue)
     src.sheet, src.header_row = shown_sheet, hrow
@@ -148,7 +133,7 @@ def read_actions(path: Path | str, profile: Profile, today: dt.date) -> ActionLo
     if found_commentary is not None:
         csheet, craw, chrow, ccols = found_commentary
         commentary = _commentary(craw, chrow, ccols, profile,
-                                 _Place(name, csheet, _letters(ccols), problems))
+                                 SheetPlace(name, csheet, _letters(ccols), problems))
     src.rows = len(actions)
     return ActionLog(src, actions, commentary, problems)
 
@@ -197,7 +182,7 @@ def _text(v: object) -> str:
     return "" if is_blank(v) else str(parse_text(v)[0])
 
 
-def _clean(text: str, column: str, row: int, place: _Place) -> str:
+def _clean(text: str, column: str, row: int, place: SheetPlace) -> str:
     """Free text after the personal-data scan; a note when something was redacted."""
     out, n = redact(text)
     if n:
@@ -231,7 +216,7 @@ def _measure(v: str, profile: Profile) -> str | None:
 
 
 def _actions(raw: pd.DataFrame, hrow: int, cols: dict[str, int], profile: Profile,
-             today: dt.date, place: _Place) -> pd.DataFrame:
+             today: dt.date, place: SheetPlace) -> pd.DataFrame:
     """One action per row under the header; problems go to ``place``."""
     out = []
     for idx, cells in raw.loc[raw.index >= hrow].iterrows():
@@ -300,7 +285,7 @@ def _actions(raw: pd.DataFrame, hrow: int, cols: dict[str, int], profile: Profil
 
 
 def _commentary(raw: pd.DataFrame, hrow: int, cols: dict[str, int], profile: Profile,
-                place: _Place) -> pd.DataFrame:
+                place: SheetPlace) -> pd.DataFrame:
     """The lead's commentary, one row per partner (or the Partnership) written about."""
     out = []
     for idx, cells in raw.loc[raw.index >= hrow].iterrows():

@@ -29,7 +29,7 @@ from qa_lib.common.problems import FileRefused, Issue, Problem
 from qa_lib.common.vocabulary import FileStatus, Severity
 from qa_lib.ingest.codes import F04, S01, S02, S03, S04, S05, S06, S07, S08, S09, S10
 from qa_lib.ingest.returns import SourceFile, normalise_header, sha256_of
-from qa_lib.ingest.values import Unreadable, is_blank, show_value
+from qa_lib.ingest.values import SheetPlace, Unreadable, is_blank, show_value
 from qa_lib.ingest.workbook import Book
 from qa_lib.profile.schema import Indicator, Profile
 from qa_lib.profile.scorecard_tool import INPUTS, SHEET, WITH_DENOMINATOR, worked_out
@@ -51,21 +51,6 @@ class Scorecard:
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == Severity.ERROR]
-
-
-class _Place:
-    """Makes the problems of one file: its name, sheet and the letters of its columns."""
-
-    def __init__(self, file: str, sheet: str | None, letters: dict[str, str]):
-        self.file, self.sheet, self.letters = file, sheet, letters
-        self.problems: list[Problem] = []
-
-    def add(self, issue: Issue, row: int | None = None, column: str | None = None,
-            value: object = None) -> None:
-        self.problems.append(issue.problem(
-            file=self.file, sheet=self.sheet, row=row, column=column,
-            letter=self.letters.get(column or ""),
-            value=None if value is None else show_value(value)))
 
 
 def read_scorecard(path: Path | str, profile: Profile) -> Scorecard:
@@ -97,7 +82,7 @@ def read_scorecard(path: Path | str, profile: Profile) -> Scorecard:
             file=name, message=f"The scorecard could not be read ({type(exc).__name__}: {exc}).",
             fix="Open it in Excel, save it as .xlsx and run the round again.")])
     shown_sheet = None if sheet == "(csv)" else sheet
-    place = _Place(name, shown_sheet, {k: get_column_letter(c + 1) for k, c in cols.items()})
+    place = SheetPlace(name, shown_sheet, {k: get_column_letter(c + 1) for k, c in cols.items()})
     for issue in notes:
         place.add(issue)
     src.sheet, src.header_row = shown_sheet, hrow
@@ -146,7 +131,7 @@ def _number(v: object) -> tuple[float | None, Issue | None]:
 
 
 def _figures(raw: pd.DataFrame, hrow: int, cols: dict[str, int], profile: Profile,
-             place: _Place) -> pd.DataFrame:
+             place: SheetPlace) -> pd.DataFrame:
     """One figure per indicator from the rows under the header; problems go to ``place``."""
     by_key = {i.key: i for i in profile.model.indicators}
     body = raw.loc[raw.index >= hrow]
@@ -209,7 +194,7 @@ def _known(profile: Profile) -> str:
     return ", ".join(i.key for i in profile.model.indicators if i.computed is None)
 
 
-def _value(ind: Indicator, f: dict[str, float | None], row: int, place: _Place
+def _value(ind: Indicator, f: dict[str, float | None], row: int, place: SheetPlace
            ) -> dict[str, float | None] | None:
     """The indicator's numerator, denominator and value from its row's figures, or None
     (with the problem or note given)."""

@@ -17,7 +17,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from qa_lib.common.problems import Issue
+from qa_lib.common.problems import Issue, Problem
 from qa_lib.ingest.codes import (
     A01,
     A02,
@@ -380,3 +380,22 @@ def parse_text(v: object) -> Parsed:
     if isinstance(v, dt.date):
         return show_value(v), None
     return re.sub(r"[ \t\u00a0]+", " ", show_value(v).translate(_INVISIBLE)).strip(), None
+
+
+class SheetPlace:
+    """Makes the problems of one sheet of a side workbook (the scorecard, the actions
+    workbook): its file, sheet and the letters of its columns, each value shown as read.
+    Problems go to ``problems`` (a list of the caller's, or a new one)."""
+
+    def __init__(self, file: str, sheet: str | None, letters: dict[str, str],
+                 problems: list[Problem] | None = None):
+        self.file, self.sheet, self.letters = file, sheet, letters
+        self.problems: list[Problem] = [] if problems is None else problems
+
+    def add(self, issue: Issue, row: int | None = None, column: str | None = None,
+            value: object = None) -> None:
+        """Add ``issue`` at ``row`` (the spreadsheet's own number) and ``column`` (a key)."""
+        self.problems.append(issue.problem(
+            file=self.file, sheet=self.sheet, row=row, column=column,
+            letter=self.letters.get(column or ""),
+            value=None if value is None else show_value(value)))
