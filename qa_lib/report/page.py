@@ -11,13 +11,15 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
-from nbconvert import HTMLExporter
 
 from qa_lib import __version__
+
+if TYPE_CHECKING:
+    from nbconvert import HTMLExporter
 from qa_lib.common.excel_cells import visible
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -32,6 +34,8 @@ def _env() -> Environment:
 
 @lru_cache(maxsize=1)
 def _exporter() -> HTMLExporter:
+    from nbconvert import HTMLExporter  # only for notebook pages: nbconvert takes a second
+
     ex = HTMLExporter(template_name="basic")
     ex.exclude_input = True
     ex.exclude_input_prompt = True
@@ -52,6 +56,8 @@ def page(title: str, heading: str, body_html: str, *, subheading: str | None = N
 
 def notebook_body(nb_path: Path | str) -> str:
     """The outputs of an executed notebook as HTML, code hidden, prompts hidden."""
+    import nbformat  # only for notebook pages (its schema checks import slowly)
+
     nb = nbformat.read(str(nb_path), as_version=4)
     nb.cells = [c for c in nb.cells if c.get("cell_type") == "code"]
     for c in nb.cells:  # streams (warnings, prints) are for the analyst, not the report
