@@ -776,11 +776,16 @@ def load_plugin(file: Path | str) -> object:
     return module
 
 
+# libyaml's safe loader where PyYAML has it (its wheels do): the same documents, read about
+# ten times faster than the pure-Python loader, and every round loads its profile again
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_profile(name_or_path: str | Path) -> Profile:
     """Load and check a profile by shipped name or by path."""
     path = resolve_profile_path(name_or_path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         raise ProfileError(f"Profile file {path} is not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
