@@ -26,7 +26,7 @@ from qa_lib.common.personal_data import first_names, identifier_kind, redact
 from qa_lib.common.problems import FileRefused, Issue, Problem
 from qa_lib.common.vocabulary import FileStatus, Severity
 from qa_lib.ingest.codes import F04, L01, L02, L03, L04, L05, L06, L07, L08
-from qa_lib.ingest.returns import SourceFile, normalise_header, sha256_of
+from qa_lib.ingest.returns import SourceFile, normalise_header, read_side_file
 from qa_lib.ingest.values import SheetPlace, Unreadable, is_blank, parse_date, parse_text, show_value
 from qa_lib.ingest.workbook import Book
 from qa_lib.profile.actions_tool import (
@@ -95,18 +95,11 @@ def read_actions(path: Path | str, profile: Profile, today: dt.date) -> ActionLo
     naming it). The file is only read."""
     path = Path(path)
     name = path.name
-    src = SourceFile(name=name, path=str(path), sha256="", size=0, label="Actions workbook")
     actions, commentary = (pd.DataFrame(columns=ACTION_FIELDS),
                            pd.DataFrame(columns=COMMENTARY_FIELDS))
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        src.status = FileStatus.REFUSED
-        return ActionLog(src, actions, commentary, [F04.problem(
-            file=name, message=f"The actions workbook could not be read ({type(exc).__name__}: "
-            f"{exc.strerror or exc}).", fix="Check the file exists and may be read, then run "
-            "the round again.")])
-    src.sha256, src.size = sha256_of(data), len(data)
+    src, data, unreadable = read_side_file(path, "Actions workbook", "actions workbook")
+    if data is None:
+        return ActionLog(src, actions, commentary, [unreadable] if unreadable else [])
     notes: list[Issue] = []
     try:
         book = Book(Path(name), data, notes)

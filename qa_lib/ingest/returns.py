@@ -131,6 +131,24 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def read_side_file(path: Path, label: str, what: str
+                   ) -> tuple[SourceFile, bytes | None, Problem | None]:
+    """Read a workbook given beside the returns (the scorecard, the actions workbook): its
+    file record, labelled ``label``, and its bytes; or, when it cannot be read, the record
+    marked refused and one F04 error naming it as ``what``. The file is only read."""
+    src = SourceFile(name=path.name, path=str(path), sha256="", size=0, label=label)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        src.status = FileStatus.REFUSED
+        return src, None, F04.problem(
+            file=path.name, message=f"The {what} could not be read ({type(exc).__name__}: "
+            f"{exc.strerror or exc}).", fix="Check the file exists and may be read, then run "
+            "the round again.")
+    src.sha256, src.size = sha256_of(data), len(data)
+    return src, data, None
+
+
 def normalise_header(value: object) -> str:
     """A header cell reduced for matching: lower case, words joined by underscores."""
     if value is None or (isinstance(value, float) and np.isnan(value)):

@@ -28,7 +28,7 @@ from openpyxl.utils import get_column_letter
 from qa_lib.common.problems import FileRefused, Issue, Problem
 from qa_lib.common.vocabulary import FileStatus, Severity
 from qa_lib.ingest.codes import F04, S01, S02, S03, S04, S05, S06, S07, S08, S09, S10
-from qa_lib.ingest.returns import SourceFile, normalise_header, sha256_of
+from qa_lib.ingest.returns import SourceFile, normalise_header, read_side_file
 from qa_lib.ingest.values import SheetPlace, Unreadable, is_blank, show_value
 from qa_lib.ingest.workbook import Book
 from qa_lib.profile.schema import Indicator, Profile
@@ -58,17 +58,10 @@ def read_scorecard(path: Path | str, profile: Profile) -> Scorecard:
     file that cannot be read is one error naming it)."""
     path = Path(path)
     name = path.name
-    src = SourceFile(name=name, path=str(path), sha256="", size=0, label="Strategy scorecard")
     empty = pd.DataFrame(columns=VALUE_COLUMNS)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        src.status = FileStatus.REFUSED
-        return Scorecard(src, empty, [F04.problem(
-            file=name, message=f"The scorecard could not be read ({type(exc).__name__}: "
-            f"{exc.strerror or exc}).", fix="Check the file exists and may be read, then run "
-            "the round again.")])
-    src.sha256, src.size = sha256_of(data), len(data)
+    src, data, unreadable = read_side_file(path, "Strategy scorecard", "scorecard")
+    if data is None:
+        return Scorecard(src, empty, [unreadable] if unreadable else [])
     notes: list[Issue] = []
     try:
         book = Book(Path(name), data, notes)
