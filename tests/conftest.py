@@ -21,6 +21,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from hypothesis import settings
 from jupyter_client.manager import AsyncKernelManager, KernelManager
@@ -242,6 +243,18 @@ def assert_self_contained(html: str) -> int:
     assert not re.search(r"url\((?!['\"]?data:)", html)
     assert "@import" not in html
     return imgs
+
+
+def table_of_rows(rows: list[dict], profile: Profile) -> pd.DataFrame:
+    """Rows (dicts of column key -> value) as the table the reader gives the scorer: every
+    column of the profile present, dates as datetimes (no files, no reading)."""
+    t = pd.DataFrame(rows)
+    for c in profile.columns:
+        if c.key not in t:
+            t[c.key] = None
+        if c.type == "date":
+            t[c.key] = pd.to_datetime(t[c.key])
+    return t
 
 
 def page_text(html: str) -> str:

@@ -33,7 +33,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from conftest import HALTON_V1, TODAY, base_row, examples
+from conftest import HALTON_V1, TODAY, base_row, examples, table_of_rows
 from qa_lib.profile.schema import load_profile
 from qa_lib.report import charts
 from qa_lib.report.round_data import RoundData
@@ -84,12 +84,7 @@ def _rows(partner: str, n: int, rng: np.random.Generator) -> list[dict]:
 
 def _scored(sizes: dict[str, int], rng: np.random.Generator) -> pd.DataFrame:
     rows = [r for p, n in sizes.items() for r in _rows(p, n, rng)]
-    t = pd.DataFrame(rows)
-    for c in HALTON.columns:
-        if c.key not in t:
-            t[c.key] = None
-        if c.type == "date":
-            t[c.key] = pd.to_datetime(t[c.key])
+    t = table_of_rows(rows, HALTON)
     t["_file"], t["_sheet"], t["_row"] = "return.xlsx", "Audit", range(2, len(t) + 2)
     s = score(t, HALTON)
     for k in ("child_voice_excerpt", "recommended_actions", *GRADES):

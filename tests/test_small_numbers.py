@@ -19,7 +19,7 @@ from html import unescape
 import pandas as pd
 import pytest
 
-from conftest import HALTON_V1, TODAY, base_row, page_text
+from conftest import HALTON_V1, TODAY, base_row, page_text, table_of_rows
 from qa_lib.profile.schema import load_profile
 from qa_lib.report import fragments as fr
 from qa_lib.report.policy import Policy, of_words
@@ -37,13 +37,7 @@ YES = {k: "Yes" for k in ALL}
 
 def _data(rows: list[dict], publish: bool) -> RoundData:
     """A round scored in code from ``rows`` (no files, no kernel)."""
-    t = pd.DataFrame(rows)
-    for c in HALTON.columns:
-        if c.key not in t:
-            t[c.key] = None
-        if c.type == "date":
-            t[c.key] = pd.to_datetime(t[c.key])
-    s = score(t, HALTON)
+    s = score(table_of_rows(rows, HALTON), HALTON)
     return RoundData(scored=s, problems=pd.DataFrame(columns=["partner", "severity"]),
                      excluded=pd.DataFrame(columns=["partner", "reasons"]),
                      meta={"round": "R", "today": TODAY.isoformat(), "publish": publish},
