@@ -37,6 +37,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from qa_lib.common.excel_cells import put  # text as typed: never a formula, controls shown
 from qa_lib.profile.schema import Measure, Profile
+from qa_lib.profile.workbook_look import HEADER_FILL, Line, opening_lines, write_lines
 
 SHEET = "Actions"
 COMMENTARY_SHEET = "Commentary"
@@ -45,7 +46,6 @@ PARTNERSHIP = "Partnership"  # an action (or commentary) for the partnership as 
 NEXT_NAME = "actions-next.xlsx"  # the workbook for the next round, in each round folder
 BLANK_ROWS = 60  # empty rows formatted below the carried-forward actions
 DATE_FORMAT = "DD/MM/YYYY"
-HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 CARRIED_FILL = PatternFill("solid", fgColor="FFF2CC")  # a row carried forward
 
 
@@ -311,11 +311,8 @@ def _instructions(ws, profile: Profile, from_round: str | None) -> None:
     carried = ([(f"Pre-filled from round {from_round}: its open actions are carried forward "
                  "(yellow rows, round agreed kept); its auditors' recommended actions are on "
                  "the 'Suggested' sheet to copy from.", None)] if from_round else [])
-    lines: list[tuple[str, Font | None]] = [
-        (f"{profile.title}: agreed actions", Font(bold=True, size=16)),
-        (f"{profile.model.partnership}: {profile.model.strategy}", Font(italic=True)),
-        (f"Profile '{profile.name}', version {profile.version}; generated "
-         f"{dt.date.today():%d/%m/%Y}.", None),
+    lines: list[Line] = [
+        *opening_lines(profile, "agreed actions"),
         *carried,
         ("", None),
         ("How to fill in the actions workbook", Font(bold=True, size=13)),
@@ -338,8 +335,4 @@ def _instructions(ws, profile: Profile, from_round: str | None) -> None:
          "outside the folder of audit returns. Each round folder then holds actions-next.xlsx: "
          "this workbook carried forward for the round after.", None),
     ]
-    for i, (text, font) in enumerate(lines, start=1):
-        cell = ws.cell(row=i, column=1, value=text)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        if font:
-            cell.font = font
+    write_lines(ws, lines)

@@ -36,13 +36,13 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from qa_lib.profile.schema import GRADES, Column, Profile
+from qa_lib.profile.workbook_look import HEADER_FILL
 
 TEMPLATE_ROWS = 500
 # The audit's date window, as the reader checks it (qa_lib.ingest.values.DATE_WINDOW, a
 # later stage this one may not import; tests/test_template.py checks the two agree).
 DATE_WINDOW = (dt.date(2000, 1, 1), dt.date(2099, 12, 31))
 DATE_FORMAT = "DD/MM/YYYY"
-HEADER_FILL = PatternFill("solid", fgColor="1F4E79")  # white text on it: contrast 8.7:1
 # Light fills, one per section or measure in turn: black text on each is above 16:1
 # (WCAG AAA); neighbouring bands differ in hue so the measures stand apart.
 BAND_COLOURS = ("DDEBF7", "FCE4D6", "E2EFDA", "FFF2CC", "EDE1F5", "D9F2F2", "F8DCE6", "EDEDED")

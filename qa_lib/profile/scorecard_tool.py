@@ -19,7 +19,6 @@ checks of a profile's indicators.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -27,6 +26,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from qa_lib.profile.schema import Indicator, Profile
+from qa_lib.profile.workbook_look import HEADER_FILL, Line, opening_lines, write_lines
 
 SHEET = "Scorecard"
 RATE_PER = 10_000  # a rate is per 10,000 (children), as published children's social care rates
@@ -38,7 +38,6 @@ COLUMNS = (("key", 14), ("indicator", 40), ("what is counted", 40), ("out of wha
            ("numerator", 12), ("denominator", 13), ("value", 10))
 INPUTS = ("numerator", "denominator", "value")
 WITH_DENOMINATOR = ("percent", "rate")  # units worked out from a numerator and denominator
-HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # a cell to fill in
 UNUSED_FILL = PatternFill("solid", fgColor="D9D9D9")  # not used for this unit
 UNIT_WORDS = {"percent": "%", "count": "count", "number": "number", "days": "days",
@@ -166,11 +165,8 @@ def build_scorecard(profile: Profile) -> Workbook:
 def _instructions(ws, profile: Profile) -> None:
     ws.title = "Instructions"
     ws.column_dimensions["A"].width = 120
-    lines: list[tuple[str, Font | None]] = [
-        (f"{profile.title}: strategy scorecard", Font(bold=True, size=16)),
-        (f"{profile.model.partnership}: {profile.model.strategy}", Font(italic=True)),
-        (f"Profile '{profile.name}', version {profile.version}; generated "
-         f"{dt.date.today():%d/%m/%Y}.", None),
+    lines: list[Line] = [
+        *opening_lines(profile, "strategy scorecard"),
         ("", None),
         ("How to fill in the scorecard", Font(bold=True, size=13)),
         ("1. One workbook for each audit round: the figures for the period the round covers. "
@@ -196,8 +192,4 @@ def _instructions(ws, profile: Profile) -> None:
         for ind in auto:
             out_of = f" out of {ind.denominator}" if ind.denominator else ""
             lines.append((f"{ind.key}: {ind.name} ({ind.numerator}{out_of}).", None))
-    for i, (text, font) in enumerate(lines, start=1):
-        cell = ws.cell(row=i, column=1, value=text)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        if font:
-            cell.font = font
+    write_lines(ws, lines)
